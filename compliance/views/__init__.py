@@ -1,0 +1,1 @@
+"""Pages of the Standards and Compliance Unit, and the complaint forms open to everyone."""

@@ -1,0 +1,29 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from accounts import views as account_views
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path(
+        "sign-in/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"
+    ),
+    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("healthz", account_views.healthz, name="healthz"),
+    # GOV.UK Frontend's stylesheet asks for its fonts and images under /assets/.
+    path(
+        "assets/<path:path>",
+        RedirectView.as_view(
+            url=f"{settings.STATIC_URL}govuk-frontend/dist/govuk/assets/%(path)s", permanent=True
+        ),
+    ),
+    path("admin/", admin.site.urls),
+    path("api/", include("api.urls")),
+    path("referrals/", include("referrals.urls")),
+    path("", include("workflows.urls")),
+    path("", include("workflows.channel_urls")),
+    path("", include("compliance.urls")),
+]

@@ -1,0 +1,45 @@
+"""Who may do what with a referral. Services and selectors ask these; views only decorate."""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+
+from accounts.roles import Role
+
+from .models import Referral
+
+# Granted per referral by the workflow to the teams working it (django-guardian).
+VIEW_REFERRAL = "referrals.view_referral"
+
+
+def is_referrer(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_role(Role.REFERRER))
+
+
+def is_author(user, referral: Referral) -> bool:
+    return bool(user and user.is_authenticated and referral.created_by_id == user.pk)
+
+
+def can_edit_draft(user, referral: Referral) -> bool:
+    return is_referrer(user) and is_author(user, referral)
+
+
+def can_read_attachments(user, referral: Referral) -> bool:
+    """The referrer who made the referral, or staff the workflow has granted the case to."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return is_author(user, referral) or user.has_perm(VIEW_REFERRAL, referral)
+
+
+def referrer_required(view):
+    """Signed-in users with the referrer role only: others are sent to sign in, or refused."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not is_referrer(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper

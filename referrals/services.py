@@ -1,0 +1,389 @@
+"""Writes to referrals. Web views, the API and demo data all come through here.
+
+Every service checks that the user may act on the referral, runs in one transaction and writes
+its audit event in that transaction. Bad input raises `ApplicationError` (or `InvalidForm`,
+which carries the page's bound form with its errors) and changes nothing.
+"""
+
+import hashlib
+import os
+import unicodedata
+
+from django import forms
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.roles import Role
+from compliance.services import audit_record
+from config.errors import ApplicationError, PermissionDenied
+from notifications.services import notification_queue
+from regions.selectors import RoutingError, local_authority_for_postcode, route_local_authority
+
+from .attachments import MARKED_TEXT_MESSAGE, FileRefused, check_file, marking_found
+from .duplicates import search_names_for
+from .forms import SECTIONS, DeclarationForm, InformationAnswerForm, Section
+from .models import (
+    Attachment,
+    InformationRequest,
+    ReferenceCounter,
+    Referral,
+    ReferralStatus,
+)
+from .permissions import can_edit_draft, can_read_attachments, is_author, is_referrer
+from .selectors import sections_incomplete
+
+MAX_ATTACHMENTS = 10
+
+
+class InvalidForm(ApplicationError):
+    """A page failed validation; `form` is bound and carries the field errors to show."""
+
+    def __init__(self, form: forms.Form):
+        super().__init__("There is a problem", code="invalid_form")
+        self.form = form
+
+
+class IncompleteReferral(ApplicationError):
+    """The draft cannot be submitted yet; `sections` are the pages still to answer."""
+
+    def __init__(self, sections: list[Section]):
+        super().__init__(
+            "You have not answered every question yet: " + ", ".join(s.title for s in sections),
+            code="incomplete",
+        )
+        self.sections = sections
+
+
+def _lock_own_draft(user, referral: Referral) -> Referral:
+    locked = Referral.objects.select_for_update().filter(pk=referral.pk).first()
+    if locked is None or not can_edit_draft(user, locked):
+        raise PermissionDenied()
+    if locked.status != ReferralStatus.DRAFT:
+        raise ApplicationError(
+            "This referral has already been submitted and can no longer be changed",
+            code="already_submitted",
+        )
+    return locked
+
+
+def _refuse_marked_text(form: forms.Form) -> None:
+    for name, value in list(form.cleaned_data.items()):
+        if isinstance(value, str) and marking_found(value):
+            form.add_error(name, MARKED_TEXT_MESSAGE)
+
+
+def _validated(form: forms.Form) -> forms.Form:
+    if form.is_valid():
+        _refuse_marked_text(form)
+    if form.errors:
+        raise InvalidForm(form)
+    return form
+
+
+def referral_create_draft(*, user) -> Referral:
+    """Start a referral, with 'About you' filled in from the referrer's account."""
+    if not is_referrer(user):
+        raise PermissionDenied("Only referrers can make a referral.")
+    with transaction.atomic():
+        referral = Referral.objects.create(
+            created_by=user,
+            referrer_name=user.full_name,
+            referrer_role=user.job_title,
+            referrer_organisation=user.organisation,
+            referrer_email=user.email,
+            referrer_phone=user.phone,
+        )
+        audit_record(actor=user, action="referral.draft_created", obj=referral, role=Role.REFERRER)
+    return referral
+
+
+def _local_authority_change(form: forms.Form, referral: Referral, postcode: str) -> dict:
+    """The local authority that goes with a new postcode: looked up, never guessed.
+
+    An unknown postcode leaves it empty so the journey asks; a choice the referrer already made
+    for the same unknown postcode is kept.
+    """
+    try:
+        local_authority = local_authority_for_postcode(postcode)
+    except RoutingError as exc:
+        form.add_error("postcode", exc.message)
+        return {}
+    if local_authority is not None:
+        return {"local_authority": local_authority}
+    if postcode == referral.postcode and referral.local_authority_id:
+        return {}
+    return {"local_authority": None}
+
+
+def referral_update_section(*, user, referral: Referral, section: str, data) -> Referral:
+    """Save one page of a draft. Nothing is saved unless the whole page is valid."""
+    spec = SECTIONS.get(section)
+    if spec is None:
+        raise ApplicationError("There is no such page in a referral", code="not_found")
+    form = spec.form_class(data=data)
+    with transaction.atomic():
+        locked = _lock_own_draft(user, referral)
+        changes = {}
+        if form.is_valid():
+            _refuse_marked_text(form)
+        if not form.errors:
+            changes = form.model_changes()
+            if section == "address":
+                changes.update(_local_authority_change(form, locked, changes["postcode"]))
+            elif section == "local-authority" and locked.postcode:
+                try:
+                    known = local_authority_for_postcode(locked.postcode)
+                except RoutingError:
+                    known = None
+                if known is not None:
+                    form.add_error(
+                        "local_authority",
+                        "The local authority comes from the postcode. Change the postcode instead",
+                    )
+        if form.errors:
+            raise InvalidForm(form)
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        locked.save(update_fields=[*changes, "updated_at"])
+        audit_record(
+            actor=user,
+            action="referral.draft_updated",
+            obj=locked,
+            role=Role.REFERRER,
+            detail={"section": section, "fields": sorted(changes)},
+        )
+    return locked
+
+
+def _safe_file_name(name: str) -> str:
+    name = os.path.basename((name or "").replace("\\", "/"))
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
+    return name[-200:] or "file"
+
+
+def attachment_add(*, user, referral: Referral, uploaded_file, description: str = "") -> Attachment:
+    """Store a supporting document on a draft, after checking what it really is.
+
+    The file's type is read from its content; SECRET and TOP SECRET material is refused.
+    """
+    limit = settings.ATTACHMENT_MAX_BYTES
+    if uploaded_file is None:
+        raise ApplicationError("Select a file", field="file")
+    if uploaded_file.size > limit:
+        raise ApplicationError(
+            f"The selected file must be smaller than {limit // (1024 * 1024)}MB", field="file"
+        )
+    if uploaded_file.size == 0:
+        raise ApplicationError("The selected file is empty", field="file")
+    uploaded_file.seek(0)
+    content = uploaded_file.read(limit + 1)
+    if len(content) > limit:
+        raise ApplicationError(
+            f"The selected file must be smaller than {limit // (1024 * 1024)}MB", field="file"
+        )
+    name = _safe_file_name(uploaded_file.name)
+    try:
+        file_type = check_file(name=name, content=content)
+    except FileRefused as exc:
+        raise ApplicationError(str(exc), field="file") from exc
+    description = (description or "").strip()
+    if marking_found(description):
+        raise ApplicationError(MARKED_TEXT_MESSAGE, field="description")
+    digest = hashlib.sha256(content).hexdigest()
+
+    stored_name = None
+    try:
+        with transaction.atomic():
+            locked = _lock_own_draft(user, referral)
+            existing = list(locked.attachments.values_list("sha256", flat=True))
+            if digest in existing:
+                raise ApplicationError("You have already uploaded this file", field="file")
+            if len(existing) >= MAX_ATTACHMENTS:
+                raise ApplicationError(
+                    f"You can upload up to {MAX_ATTACHMENTS} files", field="file"
+                )
+            attachment = Attachment(
+                referral=locked,
+                original_name=name,
+                content_type=file_type.content_type,
+                size=len(content),
+                sha256=digest,
+                description=description[:200],
+                uploaded_by=user,
+            )
+            attachment.file.save(name, ContentFile(content), save=False)
+            stored_name = attachment.file.name
+            attachment.save()
+            audit_record(
+                actor=user,
+                action="attachment.added",
+                obj=attachment,
+                role=Role.REFERRER,
+                detail={
+                    "referral": str(locked.public_id),
+                    "sha256": digest,
+                    "size": len(content),
+                    "content_type": file_type.content_type,
+                },
+            )
+    except BaseException:
+        if stored_name:
+            default_storage.delete(stored_name)
+        raise
+    return attachment
+
+
+def attachment_remove(*, user, referral: Referral, attachment_public_id) -> None:
+    with transaction.atomic():
+        locked = _lock_own_draft(user, referral)
+        attachment = locked.attachments.filter(public_id=attachment_public_id).first()
+        if attachment is None:
+            raise ApplicationError("That file has already been removed", code="not_found")
+        stored_name = attachment.file.name
+        audit_record(
+            actor=user,
+            action="attachment.removed",
+            obj=attachment,
+            role=Role.REFERRER,
+            detail={"referral": str(locked.public_id), "sha256": attachment.sha256},
+        )
+        attachment.delete()
+        transaction.on_commit(lambda: default_storage.delete(stored_name))
+
+
+def attachment_open(*, user, attachment: Attachment):
+    """Open a stored file for someone allowed to read it, recording the read."""
+    if not can_read_attachments(user, attachment.referral):
+        raise PermissionDenied()
+    with transaction.atomic():
+        audit_record(
+            actor=user,
+            action="attachment.downloaded",
+            obj=attachment,
+            case_reference=attachment.referral.reference or "",
+            detail={"referral": str(attachment.referral.public_id)},
+        )
+    return attachment.file.open("rb")
+
+
+def _next_reference(year: int) -> str:
+    counter, _ = ReferenceCounter.objects.select_for_update().get_or_create(year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return f"PRV-{year}-{counter.last_number:06d}"
+
+
+def _receipt_body(referral: Referral) -> str:
+    # Email is not a secure channel: the receipt names the reference, never the person.
+    submitted = timezone.localtime(referral.submitted_at)
+    return (
+        "We have received your Prevent referral.\n\n"
+        f"Reference: {referral.reference}\n"
+        f"Submitted: {submitted:%-d %B %Y at %H:%M}\n\n"
+        "The local authority and police Prevent teams will review it. They may contact you "
+        "to talk about it or to ask for more information.\n\n"
+        "Quote the reference if you contact us about this referral. You can check its status "
+        "by signing in to the service.\n\n"
+        "If someone is in immediate danger, call 999.\n\n"
+        "Do not reply to this email, and do not send details of the referral by email."
+    )
+
+
+def referral_submit(*, user, referral: Referral, declaration_confirmed: bool) -> Referral:
+    """Submit a complete draft: reference, routing, audit, workflow start and receipt, all in
+    one transaction, so that a failure anywhere leaves the draft exactly as it was.
+    """
+    from workflows import services as workflow_services
+
+    form = _validated(DeclarationForm(data={"confirm": "on"} if declaration_confirmed else {}))
+    with transaction.atomic():
+        locked = _lock_own_draft(user, referral)
+        missing = sections_incomplete(locked)
+        if missing:
+            raise IncompleteReferral(missing)
+        route = route_local_authority(locked.local_authority)
+        now = timezone.now()
+        locked.reference = _next_reference(timezone.localtime(now).year)
+        locked.status = ReferralStatus.SUBMITTED
+        locked.submitted_at = now
+        locked.local_authority = route.local_authority
+        locked.police_force_area = route.police_force_area
+        locked.region = route.region
+        locked.search_names = search_names_for(locked)
+        locked.declaration_confirmed = form.cleaned_data["confirm"]
+        locked.save()
+        audit_record(
+            actor=user,
+            action="referral.submitted",
+            obj=locked,
+            case_reference=locked.reference,
+            role=Role.REFERRER,
+            detail={
+                "region": route.region.slug,
+                "local_authority": route.local_authority.code,
+                "police_force_area": route.police_force_area.code,
+            },
+        )
+        workflow_services.referral_process_start(referral=locked, route=route, actor=user)
+        notification_queue(
+            kind="referral_receipt",
+            dedupe_key=f"referral-receipt:{locked.public_id}",
+            to=[user.email],
+            subject=f"Prevent referral received: {locked.reference}",
+            body=_receipt_body(locked),
+            case_reference=locked.reference,
+        )
+    return locked
+
+
+def information_request_answer(
+    *, user, information_request: InformationRequest, answer: str
+) -> InformationRequest:
+    """The referrer answers a question put to them about their referral."""
+    from workflows.deadline_services import information_received
+
+    form = _validated(InformationAnswerForm(data={"answer": answer}))
+    with transaction.atomic():
+        locked = (
+            InformationRequest.objects.select_for_update()
+            .select_related("referral", "requested_by")
+            .filter(pk=information_request.pk)
+            .first()
+        )
+        if locked is None or not (is_referrer(user) and is_author(user, locked.referral)):
+            raise PermissionDenied()
+        if locked.answered_at is not None:
+            raise ApplicationError("You have already answered this question", field="answer")
+        if locked.referral.status not in {ReferralStatus.SUBMITTED, ReferralStatus.IN_PROGRESS}:
+            raise ApplicationError(
+                "This referral is closed, so answers can no longer be added", field="answer"
+            )
+        locked.answer = form.cleaned_data["answer"]
+        locked.answered_at = timezone.now()
+        locked.save(update_fields=["answer", "answered_at"])
+        reference = locked.referral.reference or ""
+        audit_record(
+            actor=user,
+            action="information_request.answered",
+            obj=locked,
+            case_reference=reference,
+            role=Role.REFERRER,
+            detail={"referral": str(locked.referral.public_id)},
+        )
+        # Task clocks paused while waiting for this answer start again.
+        information_received(information_request=locked)
+        notification_queue(
+            kind="information_request_answered",
+            dedupe_key=f"information-request-answered:{locked.public_id}",
+            to=[locked.requested_by.email],
+            subject=f"The referrer has answered your question on {reference}",
+            body=(
+                f"The referrer has answered your question on referral {reference}.\n\n"
+                "Sign in to the service to read the answer."
+            ),
+            case_reference=reference,
+        )
+    return locked

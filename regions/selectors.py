@@ -1,0 +1,151 @@
+"""Routing: which region, force and teams a referral belongs to."""
+
+import re
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from config.errors import ApplicationError
+
+from .models import CTRegion, LocalAuthority, PoliceForceArea, Postcode, Team
+
+# The shape of a UK postcode (BS 7666), after removing spaces and upper-casing.
+POSTCODE_RE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
+# Postcode areas outside England and Wales: Scotland, Northern Ireland, Crown dependencies.
+OUT_OF_SCOPE_AREAS = {
+    "AB",
+    "DD",
+    "DG",
+    "EH",
+    "FK",
+    "G",
+    "HS",
+    "IV",
+    "KA",
+    "KW",
+    "KY",
+    "ML",
+    "PA",
+    "PH",
+    "TD",
+    "ZE",
+    "BT",
+    "GY",
+    "JE",
+    "IM",
+}
+OUT_OF_SCOPE_MESSAGE = (
+    "This service covers England and Wales only. Referrals about people in Scotland or "
+    "Northern Ireland go to Police Scotland or the PSNI."
+)
+
+
+class RoutingError(ApplicationError):
+    pass
+
+
+@dataclass(frozen=True)
+class Route:
+    local_authority: LocalAuthority
+    police_force_area: PoliceForceArea
+    region: CTRegion
+    la_team: Team
+    channel_panel: Team
+    ctp_team: Team
+    regional_team: Team
+
+
+def normalise_postcode(value: str) -> str:
+    """'sw1a2aa' -> 'SW1A 2AA'. Raises RoutingError for anything not shaped like a UK postcode."""
+    compact = re.sub(r"\s+", "", value or "").upper()
+    match = POSTCODE_RE.match(compact)
+    if not match:
+        raise RoutingError("Enter a real postcode, like SW1A 2AA", field="postcode")
+    return f"{match.group(1)} {match.group(2)}"
+
+
+def postcode_area(postcode: str) -> str:
+    return re.match(r"^[A-Z]+", postcode).group(0)
+
+
+def local_authority_for_postcode(postcode: str) -> LocalAuthority | None:
+    """The current local authority for a postcode, or None when the postcode is not known.
+
+    Raises RoutingError for postcodes outside England and Wales.
+    """
+    normalised = normalise_postcode(postcode)
+    if postcode_area(normalised) in OUT_OF_SCOPE_AREAS:
+        raise RoutingError(OUT_OF_SCOPE_MESSAGE, field="postcode", code="out_of_scope")
+    row = (
+        Postcode.objects.select_related("local_authority__successor")
+        .filter(postcode=normalised)
+        .first()
+    )
+    if row is None:
+        return None
+    la = row.local_authority
+    return la.successor if la.successor_id else la
+
+
+def current_local_authorities():
+    return LocalAuthority.objects.filter(successor__isnull=True).order_by("name")
+
+
+def route_local_authority(code_or_la: str | LocalAuthority) -> Route:
+    """Route a local authority (by code, current or abolished) to its force, region and teams.
+
+    Two queries whatever the input: the authority with its force and region, then its teams.
+    """
+    code = (
+        code_or_la.code
+        if isinstance(code_or_la, LocalAuthority)
+        else (code_or_la or "").strip().upper()
+    )
+    if not code:
+        raise RoutingError("Select the local authority", field="local_authority")
+    if code[0] in {"S", "N"}:
+        raise RoutingError(OUT_OF_SCOPE_MESSAGE, field="local_authority", code="out_of_scope")
+    la = (
+        LocalAuthority.objects.select_related(
+            "police_force_area__region", "successor__police_force_area__region"
+        )
+        .filter(code=code)
+        .first()
+    )
+    if la is None:
+        raise RoutingError(
+            f"'{code}' is not a local authority in England or Wales",
+            field="local_authority",
+            code="unknown",
+        )
+    if la.successor_id:
+        la = la.successor
+    force = la.police_force_area
+    region = force.region
+    teams = {
+        t.kind: t
+        for t in Team.objects.filter(
+            Q(local_authority_id=la.id) | Q(region_id=region.id, local_authority__isnull=True)
+        )
+    }
+    missing = {k for k in Team.Kind.values if k not in teams}
+    if missing:
+        raise RoutingError(
+            f"{la.name} has no {', '.join(sorted(missing))} team configured; load the regions",
+            code="unconfigured",
+        )
+    return Route(
+        local_authority=la,
+        police_force_area=force,
+        region=region,
+        la_team=teams[Team.Kind.LA_PREVENT],
+        channel_panel=teams[Team.Kind.CHANNEL_PANEL],
+        ctp_team=teams[Team.Kind.CTP_PREVENT],
+        regional_team=teams[Team.Kind.REGIONAL_ADVISERS],
+    )
+
+
+def teams_of_user(user) -> list[Team]:
+    return list(
+        Team.objects.filter(memberships__user=user).select_related("region", "local_authority")
+    )

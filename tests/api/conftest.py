@@ -1,0 +1,1 @@
+from tests.workflows.conftest import people, referral  # noqa: F401  (shared fixtures)

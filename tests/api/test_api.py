@@ -1,0 +1,136 @@
+"""The API: what each role sees and may do, field errors for bad input, flat query counts."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from compliance.models import AuditEvent
+from tests.workflows.conftest import submit_referral
+from tests.workflows.helpers import open_task, open_tasks
+from workflows.models import Deconfliction
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_anonymous_is_refused(db):
+    assert APIClient().get("/api/v1/cases/").status_code == 403
+
+
+def test_schema_is_published(people):
+    response = client_for(people.police).get("/api/schema/")
+    assert response.status_code == 200
+    assert b"/api/v1/tasks/{id}/complete/" in response.content
+
+
+def test_referrer_sees_own_referrals_as_plain_status(people, referral):
+    own = client_for(people.referrer).get("/api/v1/my-referrals/").json()["results"]
+    assert [r["reference"] for r in own] == [referral.reference]
+    assert own[0]["status"] == "Being assessed"
+    assert set(own[0]) == {"id", "reference", "status", "created_at", "submitted_at"}
+    other = client_for(people.other_referrer)
+    assert other.get("/api/v1/my-referrals/").json()["results"] == []
+    assert other.get(f"/api/v1/my-referrals/{referral.public_id}/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("who", "visible"),
+    [
+        ("police", True),
+        ("la", True),
+        ("adviser", True),
+        ("police_other_region", False),
+        ("la_other_la", False),
+        ("referrer", False),
+        ("compliance", False),
+        ("panel", False),
+    ],
+)
+def test_case_access_follows_the_case(people, referral, who, visible):
+    client = client_for(getattr(people, who))
+    listed = [c["id"] for c in client.get("/api/v1/cases/").json()["results"]]
+    assert listed == ([str(referral.public_id)] if visible else [])
+    detail = client.get(f"/api/v1/cases/{referral.public_id}/")
+    assert detail.status_code == (200 if visible else 404)
+
+
+def test_case_detail_read_is_audited(people, referral):
+    response = client_for(people.la).get(f"/api/v1/cases/{referral.public_id}/")
+    assert response.json()["narrative"] == referral.narrative
+    read = AuditEvent.objects.filter(action="case.read", actor=people.la).latest("sequence")
+    assert read.case_reference == referral.reference
+    assert read.detail.get("via") == "api"
+
+
+def test_tasks_are_the_teams_own(people, referral):
+    police = client_for(people.police).get("/api/v1/tasks/").json()["results"]
+    assert [t["stage"] for t in police] == ["police_acknowledge"]
+    la = client_for(people.la).get("/api/v1/tasks/").json()["results"]
+    assert [t["stage"] for t in la] == ["la_acknowledge"]
+    assert client_for(people.police_other_region).get("/api/v1/tasks/").json()["results"] == []
+
+
+def test_claim_and_complete_through_the_api(people, referral):
+    client = client_for(people.police)
+    task = open_task(referral, "police_acknowledge")
+    claimed = client.post(f"/api/v1/tasks/{task.pk}/claim/")
+    assert claimed.status_code == 200 and claimed.json()["owner"] == people.police.email
+    again = client_for(people.police2).post(f"/api/v1/tasks/{task.pk}/claim/")
+    assert again.status_code == 400
+    assert "already been claimed" in again.json()["non_field_errors"][0]
+    assert client.post(f"/api/v1/tasks/{task.pk}/complete/", {}).status_code == 204
+    deconfliction = open_task(referral, "police_deconfliction")
+    bad = client.post(
+        f"/api/v1/tasks/{deconfliction.pk}/complete/", {"outcome": "maybe"}, format="json"
+    )
+    assert bad.status_code == 400 and "outcome" in bad.json()
+    assert not Deconfliction.objects.exists()
+    good = client.post(
+        f"/api/v1/tasks/{deconfliction.pk}/complete/", {"outcome": "no_conflict"}, format="json"
+    )
+    assert good.status_code == 204
+    assert "police_gateway_checks" in open_tasks(referral)
+
+
+def test_outsiders_cannot_claim_complete_or_assign(people, referral):
+    task = open_task(referral, "police_acknowledge")
+    for who in ("la", "police_other_region", "referrer", "compliance"):
+        client = client_for(getattr(people, who))
+        assert client.post(f"/api/v1/tasks/{task.pk}/claim/").status_code == 404
+        assert client.post(f"/api/v1/tasks/{task.pk}/complete/", {}).status_code == 404
+        assigned = client.post(
+            f"/api/v1/tasks/{task.pk}/assign/", {"assignee": people.police.email}
+        )
+        assert assigned.status_code == 404
+    assert open_task(referral, "police_acknowledge").owner is None
+
+
+def test_adviser_assigns_through_the_api(people, referral):
+    task = open_task(referral, "la_acknowledge")
+    response = client_for(people.adviser).post(
+        f"/api/v1/tasks/{task.pk}/assign/", {"assignee": people.la2.email, "reason": "Cover"}
+    )
+    assert response.status_code == 200 and response.json()["owner"] == people.la2.email
+    wrong_team = client_for(people.adviser).post(
+        f"/api/v1/tasks/{task.pk}/assign/", {"assignee": people.police.email}
+    )
+    assert wrong_team.status_code == 400 and "assignee" in wrong_team.json()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/cases/", "/api/v1/tasks/"])
+def test_list_query_counts_do_not_grow(people, django_assert_num_queries, path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(people.police)
+    submit_referral(people.referrer)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(path).status_code == 200
+    for _ in range(8):
+        submit_referral(people.referrer)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(path)
+    assert response.json()["count"] == 9
+    assert len(many) == len(few)

@@ -1,0 +1,122 @@
+"""Browser tests: Debian's Chromium driven by Playwright against a live test server.
+
+Every page a journey visits is scanned with axe-core (from the npm package, injected into the
+page); any WCAG 2.2 A or AA violation fails the test. Run with `pytest -m browser`.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+# between browser steps are still ordinary synchronous calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE_SCRIPT = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install it with `apt-get install chromium`")
+    if not AXE_SCRIPT.exists():
+        pytest.fail(f"{AXE_SCRIPT} is missing: run `npm ci`")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def _describe(violations: list[dict]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']}")
+        lines.append(f"  {violation['helpUrl']}")
+        for node in violation["nodes"][:5]:
+            lines.append(f"  - {', '.join(map(str, node['target']))}: {node['html'][:200]}")
+    return "\n".join(lines)
+
+
+@pytest.fixture
+def axe(page):
+    """Call `axe()` (or `axe(other_page)`) to fail on any WCAG 2.2 A/AA violation."""
+
+    def check(target=None):
+        target = target or page
+        if not target.evaluate("() => typeof window.axe !== 'undefined'"):
+            target.add_script_tag(path=str(AXE_SCRIPT))
+        result = target.evaluate(
+            """async (tags) => await window.axe.run(document, {
+                runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']
+            })""",
+            AXE_TAGS,
+        )
+        violations = result["violations"]
+        if violations:
+            report = _describe(violations)
+            print(f"Accessibility violations on {target.url}:\n{report}")
+            pytest.fail(f"Accessibility violations on {target.url}:\n{report}", pytrace=False)
+
+    return check
+
+
+@pytest.fixture(autouse=True)
+def _private_storage(settings, tmp_path):
+    """Uploads made in the browser go to a directory of the test's own."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None},
+        },
+    }
+
+
+@pytest.fixture
+def postcodes(regions_loaded):
+    from tests.factories import postcodes_load
+
+    postcodes_load()
+
+
+@pytest.fixture
+def sign_in(page, axe):
+    from tests.factories import PASSWORD
+
+    def sign_in_as(user, *, check=True):
+        page.goto("/sign-in/")
+        if check:
+            axe()
+        page.get_by_label("Email address").fill(user.email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url("**/")
+
+    return sign_in_as

@@ -1,0 +1,132 @@
+"""A complaint in a real browser: a member of the public makes it; an investigator triages it,
+links it to the case, opens the case through break-glass access and finds their own access in
+the audit explorer. Every page is scanned with axe.
+"""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from compliance.models import AuditEvent, Complaint, ComplaintStatus
+from tests.compliance.factories import ComplianceOfficerFactory, started_case
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("regions_loaded")]
+REASON = "To see when the family were first contacted about the referral."
+
+
+def _heading(page):
+    return page.get_by_role("heading", level=1)
+
+
+def test_public_complaint_then_triage_break_glass_and_audit(page, axe, sign_in):
+    case = started_case()
+    officer = ComplianceOfficerFactory(
+        full_name="Chris Compliance", email="chris.compliance@example.gov.uk"
+    )
+
+    # A member of the public, not signed in.
+    page.goto("/complaints/")
+    expect(_heading(page)).to_have_text("Complain about how Prevent was applied")
+    expect(page.locator(".govuk-exit-this-page")).to_be_visible()
+    axe()
+    page.get_by_role("button", name="Start now").click()
+    expect(_heading(page)).to_have_text("Make a complaint")
+    axe()
+    page.get_by_role("button", name="Send complaint").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("Select what your complaint is about")
+    expect(summary).to_contain_text("Enter what happened")
+    axe()
+    page.get_by_label("A referral, or a decision made about one").check()
+    page.get_by_label("Which organisation is your complaint about? (optional)").fill(
+        "Example Academy"
+    )
+    page.get_by_label("Referral reference, if you know it (optional)").fill(case.reference)
+    page.get_by_label("What happened?").fill("My son was referred and nobody told us.")
+    page.get_by_label("What would you like to happen?").fill("An explanation.")
+    page.get_by_label("Full name").fill("Robin Example")
+    page.get_by_label("Email address").fill("robin@example.com")
+    page.get_by_role("group", name=re.compile("Can we raise your complaint")).get_by_label(
+        "Yes"
+    ).check()
+    page.get_by_role("button", name="Send complaint").click()
+    panel = page.locator(".govuk-panel--confirmation")
+    expect(panel).to_contain_text("Complaint sent")
+    complaint = Complaint.objects.get()
+    expect(panel).to_contain_text(complaint.reference)
+    axe()
+
+    # The investigator triages it.
+    sign_in(officer)
+    page.get_by_role("link", name="Complaints", exact=True).first.click()
+    expect(_heading(page)).to_have_text("Complaints")
+    axe()
+    page.get_by_role("link", name=complaint.reference).click()
+    expect(_heading(page)).to_have_text(complaint.reference)
+    axe()
+    page.get_by_role("link", name="Acknowledge and triage").click()
+    axe()
+    page.get_by_role("group", name="Is the complaint in scope?").get_by_label("Yes").check()
+    page.get_by_label("Reason for your decision").fill("About how a referral was handled.")
+    page.get_by_role("button", name="Save and send to the complainant").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Complaint triaged")
+    axe()
+
+    page.get_by_role("link", name="Link the complaint to a case").click()
+    expect(page.get_by_label("Referral reference")).to_have_value(case.reference)
+    axe()
+    page.get_by_role("button", name="Link the case").click()
+    expect(page.get_by_test_id("linked-case")).to_have_text(case.reference)
+
+    # Break-glass: refused without a reason, then opened.
+    page.get_by_role("link", name=f"Open case {case.reference} (break-glass access)").click()
+    expect(_heading(page)).to_have_text(f"Open case {case.reference}")
+    axe()
+    page.get_by_role("button", name="Open the case").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Enter why you need to see this case"
+    )
+    axe()
+    page.get_by_label("Why do you need to see this case?").fill(REASON)
+    page.get_by_label("30 minutes").check()
+    page.get_by_role("button", name="Open the case").click()
+    page.wait_for_url(f"**/cases/{case.public_id}/")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        f"You can see case {case.reference} until"
+    )
+    expect(page.locator("main")).to_contain_text("break-glass access")
+    axe()
+    assert Complaint.objects.get().status == ComplaintStatus.INVESTIGATING
+
+    # Their own access, in the audit explorer.
+    page.get_by_role("link", name="Audit explorer").first.click()
+    expect(_heading(page)).to_have_text("Audit explorer")
+    axe()
+    page.get_by_label("Case or complaint reference").fill(case.reference)
+    page.get_by_label("Person acting").fill(officer.email)
+    page.get_by_role("button", name="Apply filters").click()
+    events = page.get_by_test_id("events")
+    expect(events).to_contain_text("break_glass.opened")
+    expect(events).to_contain_text("case.read")
+    expect(events.locator(".govuk-tag", has_text="Break-glass")).to_have_count(2)
+    expect(events).to_contain_text(REASON)
+    axe()
+    page.get_by_role("link", name=f"Who has seen {case.reference}").click()
+    readers = page.get_by_test_id("readers")
+    row = readers.locator("tr", has_text=officer.email)
+    expect(row).to_contain_text("Break-glass")
+    expect(row).to_contain_text("standards_compliance")
+    axe()
+    page.goto("/compliance/your-access/")
+    expect(page.get_by_test_id("access")).to_contain_text("Open now")
+    axe()
+    page.get_by_role("button", name=f"End access to {case.reference}").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("has ended")
+    axe()
+    page.get_by_role("link", name="Yearly figures").first.click()
+    expect(page.get_by_test_id("figures")).to_contain_text("1 complaint, by category")
+    axe()
+    assert AuditEvent.objects.filter(
+        actor=officer, action="case.read", case_reference=case.reference
+    ).exists()

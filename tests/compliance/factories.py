@@ -1,0 +1,175 @@
+"""Complaints in each meaningful state, made through the real services so each has its process
+and tasks exactly as the service leaves them. People here are fictional.
+"""
+
+import factory
+
+from accounts.roles import Role
+from compliance import complaint_services as cs
+from compliance.models import Complaint, ComplaintCategory, Finding
+from tests.factories import UserFactory, _add_role
+
+
+class ComplianceOfficerFactory(UserFactory):
+    email = factory.Sequence(lambda n: f"officer{n}@compliance.example.gov.uk")
+    organisation = "Standards and Compliance Unit"
+    job_title = "Complaints investigator"
+    role = factory.PostGeneration(
+        lambda user, create, extracted, **kw: _add_role(user, create, extracted or Role.COMPLIANCE)
+    )
+
+
+class ReceivedComplaintFactory(factory.Factory):
+    """A complaint from a member of the public, just received: triage is open."""
+
+    class Meta:
+        model = Complaint
+
+    category = ComplaintCategory.REFERRAL_OR_DECISION
+    what_happened = "My son's school referred him without speaking to us first."
+    outcome_sought = "An explanation and an apology."
+    name = "Robin Example"
+    email = factory.Sequence(lambda n: f"complainant{n}@example.com")
+    phone = ""
+    address = ""
+    referral_reference = ""
+    organisation = "Example Academy"
+    consent_to_raise = True
+    submitted_by = None
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return cs.complaint_submit(**kwargs)
+
+
+class InvestigatingComplaintFactory(ReceivedComplaintFactory):
+    """Triaged in scope: the investigation is open, assigned to `investigator`."""
+
+    investigator = factory.SubFactory(ComplianceOfficerFactory)
+
+    @classmethod
+    def _create(cls, model_class, *args, investigator, **kwargs):
+        complaint = cs.complaint_submit(**kwargs)
+        cs.complaint_triage(
+            complaint=complaint,
+            user=investigator,
+            in_scope=True,
+            rationale="About how a referral was made: within the unit's remit.",
+        )
+        complaint.refresh_from_db()
+        return complaint
+
+
+class FindingMadeComplaintFactory(InvestigatingComplaintFactory):
+    """Investigated and found partly upheld: the response letter is due."""
+
+    @classmethod
+    def _create(cls, model_class, *args, investigator, **kwargs):
+        complaint = super()._create(model_class, *args, investigator=investigator, **kwargs)
+        cs.complaint_investigation_complete(
+            complaint=complaint, user=investigator, summary="Spoke to the school and read its log."
+        )
+        cs.complaint_finding_record(
+            complaint=complaint,
+            user=investigator,
+            finding=Finding.PARTLY_UPHELD,
+            rationale="The referral was justified but the family should have been told.",
+        )
+        complaint.refresh_from_db()
+        return complaint
+
+
+class RespondedComplaintFactory(FindingMadeComplaintFactory):
+    """The response has been sent: waiting to hear whether a review is wanted."""
+
+    @classmethod
+    def _create(cls, model_class, *args, investigator, **kwargs):
+        complaint = super()._create(model_class, *args, investigator=investigator, **kwargs)
+        cs.complaint_response_send(
+            complaint=complaint, user=investigator, letter=cs.response_letter_draft(complaint)
+        )
+        complaint.refresh_from_db()
+        return complaint
+
+
+# --- Cases and the people on them -------------------------------------------------------------
+
+
+def started_case(**kwargs):
+    """A submitted referral started through the referral flow, so its teams can see it."""
+    from regions.selectors import route_local_authority
+    from tests.factories import SubmittedReferralFactory
+    from workflows import services
+
+    referral = SubmittedReferralFactory(**kwargs)
+    route = route_local_authority(referral.local_authority)
+    services.referral_process_start(referral=referral, route=route, actor=referral.created_by)
+    referral.refresh_from_db()
+    return referral
+
+
+def case_team_member(referral, role=Role.LA_PREVENT_LEAD, **kwargs):
+    """Someone in the case's local-authority (or police) team, who sees it through the team."""
+    from regions.selectors import route_local_authority
+
+    route = route_local_authority(referral.local_authority)
+    team = route.ctp_team if role == Role.CTP_PREVENT_OFFICER else route.la_team
+    return UserFactory(role=role, teams=[team], **kwargs)
+
+
+def linked_investigation(referral, investigator=None) -> Complaint:
+    """A complaint under investigation by `investigator`, linked to the case."""
+    investigator = investigator or ComplianceOfficerFactory()
+    complaint = InvestigatingComplaintFactory(
+        investigator=investigator, referral_reference=referral.reference
+    )
+    cs.complaint_case_link(
+        complaint=complaint, user=investigator, referral_reference=referral.reference
+    )
+    complaint.refresh_from_db()
+    return complaint
+
+
+# --- Audit events in bulk ---------------------------------------------------------------------
+
+
+def audit_events_bulk(count: int, *, batch: int = 5000, **overrides) -> None:
+    """Append `count` valid events to the chain fast: hashes computed here, rows bulk-inserted.
+
+    The rows are exactly what `audit_record` would write (verification passes over them).
+    """
+    from django.utils import timezone
+
+    from compliance.audit import GENESIS_HASH, canonical_detail, compute_hash
+    from compliance.models import AuditEvent
+
+    last = AuditEvent.objects.order_by("-sequence").values("sequence", "hash").first()
+    sequence = last["sequence"] if last else 0
+    prev_hash = last["hash"] if last else GENESIS_HASH
+    now = timezone.now()
+    rows = []
+    for i in range(count):
+        sequence += 1
+        fields = {
+            "sequence": sequence,
+            "occurred_at": now,
+            "actor_id": None,
+            "actor_email": f"reader{i % 50}@example.gov.uk",
+            "actor_role": "la_prevent_lead",
+            "action": "case.read",
+            "object_type": "referrals.referral",
+            "object_id": f"00000000-0000-0000-0000-{i % 1000:012d}",
+            "case_reference": f"PRV-2026-{i % 1000:06d}",
+            "team": "Example Council Prevent team",
+            "reason": "",
+            "detail": canonical_detail({"what": "case page", "via": "web"}),
+            **overrides,
+        }
+        digest = compute_hash(prev_hash, fields)
+        rows.append(AuditEvent(**fields, prev_hash=prev_hash, hash=digest))
+        prev_hash = digest
+        if len(rows) >= batch:
+            AuditEvent.objects.bulk_create(rows)
+            rows = []
+    if rows:
+        AuditEvent.objects.bulk_create(rows)

@@ -1,0 +1,50 @@
+"""Fixtures shared by the whole suite."""
+
+import pytest
+from django.db import connection
+
+from compliance import triggers
+
+
+@pytest.fixture(autouse=True)
+def _append_only_audit_table(request):
+    """Keep the audit table's append-only triggers in place, yet let test databases reset.
+
+    Transactional tests end with a flush: DELETE on SQLite, TRUNCATE on PostgreSQL, both of
+    which the triggers refuse. For those tests the triggers are lifted at teardown (which
+    runs before the flush because `transactional_db` is requested here) and put back at the
+    start of the next test that uses the database.
+    """
+    names = set(request.fixturenames)
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(
+        marker and (marker.kwargs.get("transaction") or marker.args[:1] == (True,))
+    ) or bool({"transactional_db", "live_server"} & names)
+    uses_db = transactional or marker is not None or "db" in names
+    if transactional:
+        request.getfixturevalue("transactional_db")
+    elif uses_db:
+        request.getfixturevalue("db")
+    if uses_db:
+        triggers.install(connection)
+    yield
+    if transactional:
+        triggers.remove(connection)
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("DELETE FROM compliance_auditevent")
+
+
+@pytest.fixture
+def regions_loaded(db):
+    """Reference data comes from data migrations; transactional tests flush it, so reload it."""
+    from django.contrib.auth.models import Group
+
+    from accounts.roles import Role
+    from regions.models import Team
+    from regions.services import regions_load
+
+    for role in Role:
+        Group.objects.get_or_create(name=role.value)
+    if not Team.objects.exists():
+        regions_load()

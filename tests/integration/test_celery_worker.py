@@ -1,0 +1,48 @@
+"""Tasks go through Redis to a real worker process and back, against the test database."""
+
+import pytest
+from celery.result import AsyncResult, EagerResult
+
+from compliance.models import AuditCheckpoint
+from compliance.services import audit_record
+from compliance.tasks import audit_verify_checkpoint
+from config.celery import app
+
+pytestmark = pytest.mark.integration
+
+
+def test_the_worker_answers_on_the_broker(celery_worker):
+    replies = app.control.ping(destination=[celery_worker], timeout=5.0)
+
+    assert replies == [{celery_worker: {"ok": "pong"}}]
+    registered = app.control.inspect(destination=[celery_worker], timeout=5.0).registered()
+    assert audit_verify_checkpoint.name in registered[celery_worker]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_checkpoint_task_round_trips_through_the_worker(celery_worker, transactional_db):
+    events = [audit_record(action="integration.event", object_id=str(i)) for i in range(3)]
+
+    result = audit_verify_checkpoint.delay()
+
+    assert isinstance(result, AsyncResult) and not isinstance(result, EagerResult)
+    assert result.get(timeout=60) == {"ok": True, "checked": 3}
+    assert result.successful()
+    checkpoint = AuditCheckpoint.objects.get()
+    assert checkpoint.ok
+    assert (checkpoint.events_checked, checkpoint.last_sequence) == (3, 3)
+    assert checkpoint.last_hash == events[-1].hash
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_run_sees_the_events_committed_before_it(celery_worker, transactional_db):
+    audit_record(action="integration.event")
+    first = audit_verify_checkpoint.delay().get(timeout=60)
+    audit_record(action="integration.event")
+
+    second = audit_verify_checkpoint.delay().get(timeout=60)
+
+    assert (first["checked"], second["checked"]) == (1, 2)
+    assert list(
+        AuditCheckpoint.objects.order_by("pk").values_list("events_checked", flat=True)
+    ) == [1, 2]

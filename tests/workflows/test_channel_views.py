@@ -1,0 +1,568 @@
+"""The Channel pages: who may open them, what they refuse, and what they save."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from viewflow.workflow.models import Task
+from viewflow.workflow.timers import fire_due_timers
+
+from accounts.roles import Role
+from referrals.models import InformationRequest
+from workflows import channel_services as channel
+from workflows.models import (
+    AgendaItem,
+    ChannelDecision,
+    ClockPause,
+    Consent,
+    Intervention,
+    InterventionSession,
+    PanelMeeting,
+    PanelReview,
+    SupportPlan,
+)
+
+from .conftest import make_user, submit_referral
+from .helpers import open_task, open_tasks
+from .test_channel import adopt, consent, plan, refer_to_channel, review, services_team_add
+
+
+@pytest.fixture
+def chair(people):
+    services_team_add(people.panel.teams.get(), people.la)
+    return people.la
+
+
+@pytest.fixture
+def provider(db):
+    return make_user("mentor@provider.example", Role.INTERVENTION_PROVIDER)
+
+
+@pytest.fixture
+def other_provider(db):
+    return make_user("coach@provider.example", Role.INTERVENTION_PROVIDER)
+
+
+@pytest.fixture
+def at_channel(people, chair):
+    return refer_to_channel(people, submit_referral(people.referrer, first_name="Robin"))
+
+
+@pytest.fixture
+def in_support(people, chair, provider, at_channel):
+    adopt(at_channel, chair)
+    consent(at_channel, people.panel)
+    plan(at_channel, people.panel, owner=chair, provider=provider)
+    return at_channel
+
+
+def task_url(referral, stage):
+    return reverse("channel:task", args=[open_task(referral, stage).pk])
+
+
+def get_as(client, user, url):
+    client.force_login(user)
+    return client.get(url)
+
+
+def post_as(client, user, url, data):
+    client.force_login(user)
+    return client.post(url, data)
+
+
+def day_fields(prefix, day):
+    return {f"{prefix}-day": day.day, f"{prefix}-month": day.month, f"{prefix}-year": day.year}
+
+
+def assert_error_summary(response, *messages):
+    html = response.content.decode()
+    assert "There is a problem" in html, html
+    assert 'class="govuk-error-summary"' in html
+    for message in messages:
+        assert message in html
+
+
+OUTSIDERS = ["police_other_region", "la_other_la", "westminster_la", "referrer", "compliance",
+             "adviser_other_region", "adviser"]
+
+
+# --- Who may open which page ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("who", "status"), [
+    ("chair", 200), ("panel", 200), ("police", 404), ("provider", 404),
+    *[(outsider, 404) for outsider in OUTSIDERS],
+])
+def test_adoption_page_role_matrix(client, people, chair, provider, at_channel, who, status):
+    user = {"chair": chair, "provider": provider}.get(who) or getattr(people, who)
+    response = get_as(client, user, task_url(at_channel, "adoption_decision"))
+    assert response.status_code == status
+    if status == 200:
+        assert "Does the panel adopt the case?" in response.content.decode()
+
+
+def test_adoption_by_a_panel_member_who_is_not_the_chair_is_refused_clearly(
+    client, people, at_channel
+):
+    response = post_as(client, people.panel, task_url(at_channel, "adoption_decision"),
+                       {"adopt": "yes", "rationale": "Agreed"})
+    assert response.status_code == 403
+    assert_error_summary(response, "Only the panel&#x27;s chair, from the local authority")
+    assert not ChannelDecision.objects.filter(referral=at_channel).exists()
+    assert "adoption_decision" in open_tasks(at_channel)
+
+
+def test_chair_adopts_the_case(client, people, chair, at_channel):
+    meeting = PanelMeeting.objects.create(panel=people.panel.teams.get(), chair=chair,
+                                          meets_on=timezone.localdate())
+    response = post_as(client, chair, task_url(at_channel, "adoption_decision"),
+                       {"adopt": "yes", "rationale": "Vulnerable; support will help.",
+                        "meeting": meeting.pk})
+    assert response.status_code == 302 and response.url == reverse("channel:home")
+    decision = ChannelDecision.objects.get(referral=at_channel)
+    assert decision.result == ChannelDecision.Result.ADOPTED and decision.meeting == meeting
+    assert list(open_tasks(at_channel)) == ["consent"]
+    assert "Adoption decision recorded" in client.get(response.url).content.decode()
+
+
+def test_adoption_refuses_missing_answers_and_saves_nothing(client, chair, at_channel):
+    response = post_as(client, chair, task_url(at_channel, "adoption_decision"), {})
+    assert response.status_code == 200
+    assert_error_summary(response, "Select whether the panel adopts the case",
+                         "Give the panel&#x27;s rationale")
+    assert 'href="#id_adopt"' in response.content.decode()
+    assert not ChannelDecision.objects.exists()
+
+
+def test_rationale_of_only_spaces_is_refused_by_the_service(client, chair, at_channel):
+    response = post_as(client, chair, task_url(at_channel, "adoption_decision"),
+                       {"adopt": "yes", "rationale": "   "})
+    assert_error_summary(response, "Give the panel&#x27;s rationale")
+    assert not ChannelDecision.objects.exists()
+
+
+@pytest.mark.parametrize(("who", "status"), [
+    ("police", 200), ("police2", 200), ("police_other_region", 404), ("chair", 404),
+    ("panel", 404), ("adviser", 404), ("referrer", 404),
+])
+def test_not_adopted_outcome_is_for_the_regions_police_only(
+    client, people, chair, at_channel, who, status
+):
+    adopt(at_channel, chair, adopt=False)
+    user = chair if who == "chair" else getattr(people, who)
+    assert get_as(client, user, task_url(at_channel, "not_adopted_outcome")).status_code == status
+
+
+def test_police_decide_the_outcome_after_not_adopting(client, people, chair, at_channel):
+    adopt(at_channel, chair, adopt=False)
+    url = task_url(at_channel, "not_adopted_outcome")
+    assert_error_summary(post_as(client, people.police, url, {"result": "closed"}),
+                         "Give the rationale for the decision")
+    response = post_as(client, people.police, url,
+                       {"result": "police_led", "rationale": "Police to manage the risk."})
+    assert response.status_code == 302 and response.url == reverse("home")
+    assert at_channel.channel_decisions.latest().result == ChannelDecision.Result.POLICE_LED
+
+
+@pytest.mark.parametrize("who", ["police", "provider", "referrer", "compliance", "adviser",
+                                 "la_other_la", "westminster_la"])
+def test_panel_pages_are_hidden_from_everyone_else(
+    client, people, provider, at_channel, in_support, who
+):
+    user = provider if who == "provider" else getattr(people, who)
+    meeting = PanelMeeting.objects.create(panel=people.panel.teams.get(), chair=people.la,
+                                          meets_on=timezone.localdate())
+    client.force_login(user)
+    for url in (
+        reverse("channel:home"),
+        reverse("channel:meeting_create"),
+        reverse("channel:meeting", args=[meeting.pk]),
+        task_url(in_support, "panel_review"),
+        reverse("channel:consent_withdraw", args=[in_support.public_id]),
+        reverse("channel:intervention_add", args=[in_support.public_id]),
+    ):
+        assert client.get(url).status_code == 404, url
+        if url != reverse("channel:home"):  # a list: POST is not allowed at all (405)
+            assert client.post(url, {}).status_code == 404, url
+
+
+def test_signed_out_users_are_sent_to_sign_in(client, at_channel):
+    response = client.get(task_url(at_channel, "adoption_decision"))
+    assert response.status_code == 302 and reverse("login") in response.url
+
+
+def test_a_referral_flow_task_is_not_a_channel_page(client, people, referral):
+    task = open_task(referral, "la_acknowledge")
+    assert get_as(client, people.la, reverse("channel:task", args=[task.pk])).status_code == 404
+
+
+# --- Consent --------------------------------------------------------------------------------
+
+
+def test_consent_for_an_adult_has_no_parent_questions(client, people, chair, at_channel):
+    adopt(at_channel, chair)
+    url = task_url(at_channel, "consent")
+    html = get_as(client, people.panel, url).content.decode()
+    assert "Parent" not in html
+    response = post_as(client, people.panel, url, {
+        "person_given": "yes", **day_fields("person_on", timezone.localdate()),
+        "person_how": "in_person"})
+    assert response.status_code == 302
+    assert list(open_tasks(at_channel)) == ["support_plan"]
+
+
+def test_under_18_consent_page_requires_a_parent_or_guardian(client, people, chair):
+    from datetime import date
+
+    referral = refer_to_channel(people, submit_referral(people.referrer, dob=date(2011, 1, 5)))
+    adopt(referral, chair)
+    url = task_url(referral, "consent")
+    html = get_as(client, people.panel, url).content.decode()
+    assert "Parent&#x27;s or guardian&#x27;s full name" in html
+    assert "a parent or guardian must consent as well" in html
+    person = {"person_given": "yes", **day_fields("person_on", timezone.localdate()),
+              "person_how": "phone"}
+    response = post_as(client, people.panel, url, person)
+    assert_error_summary(
+        response,
+        "The person is under 18: enter the parent&#x27;s or guardian&#x27;s name",
+        "The person is under 18: select whether a parent or guardian consents",
+    )
+    assert not Consent.objects.filter(referral=referral).exists()
+    response = post_as(client, people.panel, url, {
+        **person, "parent_name": "Alex Parent", "parent_given": "yes",
+        **day_fields("parent_on", timezone.localdate()), "parent_how": "in_person"})
+    assert response.status_code == 302
+    assert Consent.objects.filter(referral=referral).count() == 2
+    assert list(open_tasks(referral)) == ["support_plan"]
+
+
+def test_consent_date_in_the_future_is_refused(client, people, chair, at_channel):
+    adopt(at_channel, chair)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    response = post_as(client, people.panel, task_url(at_channel, "consent"), {
+        "person_given": "yes", **day_fields("person_on", tomorrow), "person_how": "phone"})
+    assert_error_summary(response, "Date of consent must be today or in the past")
+    assert 'href="#id_person_on-day"' in response.content.decode()
+    assert not Consent.objects.exists()
+
+
+def test_consent_refused_then_only_the_chair_decides(client, people, chair, at_channel):
+    adopt(at_channel, chair)
+    consent(at_channel, people.panel, given=False)
+    url = task_url(at_channel, "consent_outcome")
+    data = {"result": "closed", "rationale": "Low risk; closed."}
+    response = post_as(client, people.panel, url, data)
+    assert response.status_code == 403
+    assert_error_summary(response, "Only the panel&#x27;s chair")
+    assert post_as(client, chair, url, data).status_code == 302
+    assert at_channel.channel_decisions.latest().kind == ChannelDecision.Kind.CONSENT_OUTCOME
+
+
+def test_consent_withdrawn_during_support(client, people, chair, in_support):
+    url = reverse("channel:consent_withdraw", args=[in_support.public_id])
+    assert "Record that consent was withdrawn" in get_as(client, people.panel, url).content.decode()
+    assert_error_summary(post_as(client, people.panel, url, {"given_by": "person"}),
+                         "Enter the date of withdrawal", "Record why consent was withdrawn")
+    assert not Consent.objects.filter(withdrawn_on__isnull=False).exists()
+    response = post_as(client, people.panel, url, {
+        "given_by": "person", **day_fields("withdrawn_on", timezone.localdate()),
+        "reason": "No longer wishes to take part"})
+    assert response.status_code == 302
+    assert list(open_tasks(in_support)) == ["consent_outcome"]
+    html = client.get(url).content.decode()
+    assert "there is nothing to withdraw" in html
+
+
+# --- Support plan ---------------------------------------------------------------------------
+
+
+def row(n, **values):
+    return {f"intervention-{n}-{key}": value for key, value in values.items()}
+
+
+def test_support_plan_builder_saves_filled_rows_and_ignores_empty_ones(
+    client, people, chair, provider, at_channel
+):
+    adopt(at_channel, chair)
+    consent(at_channel, people.panel)
+    url = task_url(at_channel, "support_plan")
+    html = get_as(client, people.panel, url).content.decode()
+    assert html.count("Kind of intervention") == 3
+    assert provider.email in html and people.referrer.email not in html
+    response = post_as(client, people.panel, url, {
+        "summary": "Mentoring and a college course",
+        **row(1, kind="mentoring", description="Weekly mentoring", owner=chair.email,
+              provider=provider.email),
+        **row(2, kind="", description="", owner="", provider=""),
+        **row(3, kind="education", description="College course", owner=people.panel.email),
+    })
+    assert response.status_code == 302, response.content.decode()
+    interventions = Intervention.objects.filter(plan__referral=at_channel).order_by("pk")
+    assert [i.kind for i in interventions] == ["mentoring", "education"]
+    assert interventions[0].provider == provider and interventions[1].provider is None
+    assert provider.has_perm("workflows.view_intervention", interventions[0])
+    assert list(open_tasks(at_channel)) == ["panel_review"]
+
+
+def test_support_plan_refuses_incomplete_rows_and_an_empty_plan(client, people, chair, at_channel):
+    adopt(at_channel, chair)
+    consent(at_channel, people.panel)
+    url = task_url(at_channel, "support_plan")
+    response = post_as(client, people.panel, url, {"summary": "Plan"})
+    assert_error_summary(response, "Add at least one intervention to the support plan")
+    response = post_as(client, people.panel, url, {
+        "summary": "", **row(2, kind="health", description="", owner="")})
+    assert_error_summary(response, "Summarise the support plan",
+                         "Intervention 2: Describe the intervention",
+                         "Intervention 2: Select who owns this intervention")
+    assert 'href="#id_intervention-2-owner"' in response.content.decode()
+    response = post_as(client, people.panel, url, {
+        "summary": "Plan", **row(1, kind="health", description="GP", owner=chair.email,
+                                 provider=people.referrer.email)})
+    assert_error_summary(response, "Select a registered intervention provider")
+    assert not SupportPlan.objects.exists()
+    assert "support_plan" in open_tasks(at_channel)
+
+
+def test_add_an_intervention_during_support(client, people, chair, provider, in_support):
+    url = reverse("channel:intervention_add", args=[in_support.public_id])
+    assert_error_summary(post_as(client, people.panel, url, {}),
+                         "Select the kind of intervention", "Describe the intervention")
+    response = post_as(client, people.panel, url, {
+        "kind": "family", "description": "Family sessions", "owner": chair.email,
+        "provider": provider.email})
+    assert response.status_code == 302
+    added = Intervention.objects.get(kind="family")
+    assert provider.has_perm("workflows.view_intervention", added)
+
+
+# --- Reviews --------------------------------------------------------------------------------
+
+
+def test_panel_review_continue_by_a_member_exit_only_by_the_chair(
+    client, people, chair, in_support
+):
+    url = task_url(in_support, "panel_review")
+    html = get_as(client, people.panel, url).content.decode()
+    assert "Weekly mentoring" in html and "Add an intervention" in html
+    answers = {"progress": "Engaging", "risk": "low", "rationale": "Sustained progress"}
+    response = post_as(client, people.panel, url, {**answers, "recommendation": "exit"})
+    assert response.status_code == 403
+    assert_error_summary(response, "Only the panel&#x27;s chair")
+    assert not PanelReview.objects.exists()
+    assert post_as(client, people.panel, url, {**answers, "recommendation": "continue"}
+                   ).status_code == 302
+    assert post_as(client, chair, task_url(in_support, "panel_review"),
+                   {**answers, "recommendation": "exit"}).status_code == 302
+    assert in_support.channel_decisions.latest().kind == ChannelDecision.Kind.EXIT
+
+
+def test_post_exit_review_page(client, people, chair, in_support):
+    review(in_support, chair, "exit")
+    Task.objects.filter(process__channelprocess__referral=in_support, status="SCHEDULED").update(
+        scheduled=timezone.now())
+    assert fire_due_timers() == 1
+    url = task_url(in_support, "post_exit_review_6")
+    html = get_as(client, people.panel, url).content.decode()
+    due = channel.post_exit_due_on(in_support, 6)
+    assert f"This review was due on {due.day} {due:%B %Y}" in html
+    assert_error_summary(post_as(client, people.panel, url, {}),
+                         "Record the review&#x27;s assessment",
+                         "Select whether the review raises a concern")
+    response = post_as(client, people.panel, url,
+                       {"assessment": "New concerning posts", "concern": "yes"})
+    assert response.status_code == 302
+    assert list(open_tasks(in_support)) == ["panel_review"]
+
+
+# --- Meetings -------------------------------------------------------------------------------
+
+
+def test_chair_arranges_a_meeting_and_builds_its_agenda(client, people, chair, at_channel):
+    url = reverse("channel:meeting_create")
+    next_week = timezone.localdate() + timedelta(days=7)
+    data = {"panel": people.panel.teams.get().pk, **day_fields("meets_on", next_week),
+            "location": "Town hall"}
+    response = post_as(client, people.panel, url, data)
+    assert response.status_code == 403
+    assert_error_summary(response, "Only the panel&#x27;s chair")
+    assert_error_summary(post_as(client, chair, url, {"panel": data["panel"]}),
+                         "Enter the date of the meeting")
+    assert not PanelMeeting.objects.exists()
+    response = post_as(client, chair, url, data)
+    meeting = PanelMeeting.objects.get()
+    assert response.url == reverse("channel:meeting", args=[meeting.pk])
+    meeting_url = response.url
+    assert_error_summary(post_as(client, people.panel, meeting_url, {}),
+                         "Select the case to add to the agenda")
+    response = post_as(client, people.panel, meeting_url,
+                       {"referral": str(at_channel.public_id), "purpose": "adoption"})
+    assert response.status_code == 302
+    assert AgendaItem.objects.get().referral == at_channel
+    html = client.get(meeting_url).content.decode()
+    assert at_channel.reference in html and "Adoption decision" in html
+    home = client.get(reverse("channel:home")).content.decode()
+    assert "Town hall" in home and at_channel.reference in home
+
+
+# --- Intervention providers -----------------------------------------------------------------
+
+
+def test_provider_sees_only_their_items_and_no_case_content(
+    client, people, provider, other_provider, in_support
+):
+    mentoring, education = Intervention.objects.filter(plan__referral=in_support).order_by("pk")
+    html = get_as(client, provider, reverse("channel:interventions")).content.decode()
+    assert "Weekly mentoring" in html and "Robin" in html
+    assert "College course" not in html  # not commissioned from them
+    for secret in (in_support.last_name, in_support.reference, in_support.narrative):
+        assert secret not in html
+    session_page = client.get(reverse("channel:session", args=[mentoring.pk])).content.decode()
+    for secret in (in_support.last_name, in_support.reference, in_support.narrative):
+        assert secret not in session_page
+    assert client.get(reverse("channel:session", args=[education.pk])).status_code == 404
+    assert get_as(client, other_provider, reverse("channel:session", args=[mentoring.pk])
+                  ).status_code == 404
+    assert "Weekly mentoring" not in client.get(reverse("channel:interventions")).content.decode()
+
+
+@pytest.mark.parametrize("who", ["panel", "police", "referrer", "compliance", "adviser"])
+def test_provider_pages_are_hidden_from_other_roles(client, people, in_support, who):
+    mentoring = Intervention.objects.get(kind="mentoring")
+    client.force_login(getattr(people, who))
+    assert client.get(reverse("channel:interventions")).status_code == 404
+    assert client.get(reverse("channel:session", args=[mentoring.pk])).status_code == 404
+
+
+def test_provider_records_a_session(client, provider, in_support):
+    mentoring = Intervention.objects.get(kind="mentoring")
+    url = reverse("channel:session", args=[mentoring.pk])
+    response = post_as(client, provider, url, {"duration_minutes": "0"})
+    assert_error_summary(response, "Enter the date of the session",
+                         "Enter how long the session lasted, in minutes",
+                         "Select whether the person attended",
+                         "Record what happened in the session")
+    assert not InterventionSession.objects.exists()
+    response = post_as(client, provider, url, {
+        **day_fields("held_on", timezone.localdate()), "duration_minutes": "60",
+        "attended": "yes", "notes": "Talked about online sources"})
+    assert response.status_code == 302 and response.url == reverse("channel:interventions")
+    session = InterventionSession.objects.get()
+    assert session.recorded_by == provider and session.attended
+    assert "1, last on" in client.get(response.url).content.decode()
+
+
+def test_owner_may_record_a_session_too(client, chair, in_support):
+    education = Intervention.objects.get(kind="education")
+    assert get_as(client, chair, reverse("channel:session", args=[education.pk])
+                  ).status_code == 200
+
+
+# --- Deadlines ------------------------------------------------------------------------------
+
+
+def test_pause_and_resume_a_channel_task(client, people, chair, at_channel):
+    task = open_task(at_channel, "adoption_decision")
+    pause_url = reverse("channel:pause", args=[task.pk])
+    assert_error_summary(post_as(client, people.panel, pause_url, {}),
+                         "Say who the task is waiting on", "Say what information is awaited")
+    response = post_as(client, people.panel, pause_url,
+                       {"waiting_on": "Children's services", "reason": "School records"})
+    assert response.status_code == 302 and response.url == task_url(at_channel,
+                                                                     "adoption_decision")
+    assert ClockPause.objects.filter(resumed_at__isnull=True).count() == 1
+    assert "Clock paused" in client.get(reverse("channel:home")).content.decode()
+    assert "already paused" in client.get(pause_url).content.decode()
+    resume_url = reverse("channel:resume", args=[task.pk])
+    assert "Restart the clock" in client.get(resume_url).content.decode()
+    assert client.post(resume_url).status_code == 302
+    assert not ClockPause.objects.filter(resumed_at__isnull=True).exists()
+    assert "not paused" in client.get(resume_url).content.decode()
+
+
+def test_pause_is_for_the_tasks_team_and_region_advisers(client, people, chair, referral):
+    task = open_task(referral, "police_acknowledge")
+    url = reverse("channel:pause", args=[task.pk])
+    for outsider in (people.la, people.panel, people.police_other_region, people.referrer):
+        assert get_as(client, outsider, url).status_code == 404
+        assert client.post(reverse("channel:resume", args=[task.pk])).status_code == 404
+    assert get_as(client, people.adviser, url).status_code == 200
+    response = post_as(client, people.police, url, {"waiting_on": "GP", "reason": "Records"})
+    assert response.url == f"/tasks/{task.pk}/"  # not a Channel task: the main task page
+
+
+def test_ask_the_referrer(client, people, referral):
+    url = reverse("channel:ask_referrer", args=[referral.public_id])
+    for outsider in (people.la_other_la, people.referrer, people.police_other_region):
+        assert get_as(client, outsider, url).status_code == 404
+    assert_error_summary(post_as(client, people.la, url, {"question": " "}),
+                         "Enter the question for the referrer")
+    response = post_as(client, people.la, url, {"question": "Which year group?"})
+    assert response.status_code == 302 and response.url == f"/cases/{referral.public_id}/"
+    assert InformationRequest.objects.get().question == "Which year group?"
+    assert ClockPause.objects.filter(case_task__team__memberships__user=people.la).exists()
+
+
+# --- Query counts ---------------------------------------------------------------------------
+
+
+def _count_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def _more_channel_cases(people, n):
+    return [refer_to_channel(people, submit_referral(people.referrer)) for _ in range(n)]
+
+
+def test_panel_home_queries_do_not_grow_with_cases(
+    client, people, chair, django_assert_max_num_queries
+):
+    meeting = PanelMeeting.objects.create(panel=people.panel.teams.get(), chair=chair,
+                                          meets_on=timezone.localdate())
+    client.force_login(people.panel)
+    url = reverse("channel:home")
+    for case in _more_channel_cases(people, 2):
+        AgendaItem.objects.create(meeting=meeting, referral=case, purpose="adoption")
+    few = _count_queries(client, url)
+    for case in _more_channel_cases(people, 8):
+        AgendaItem.objects.create(meeting=meeting, referral=case, purpose="adoption")
+    with django_assert_max_num_queries(few):
+        html = client.get(url).content.decode()
+    assert html.count("Panel: adoption decision") == 10
+
+
+def test_provider_list_queries_do_not_grow_with_cases(
+    client, people, chair, provider, django_assert_max_num_queries
+):
+    def supported(n):
+        for case in _more_channel_cases(people, n):
+            adopt(case, chair)
+            consent(case, people.panel)
+            plan(case, people.panel, owner=chair, provider=provider)
+
+    client.force_login(provider)
+    url = reverse("channel:interventions")
+    supported(2)
+    few = _count_queries(client, url)
+    supported(8)
+    with django_assert_max_num_queries(few):
+        html = client.get(url).content.decode()
+    assert html.count("Record a session") == 10
+
+
+def test_reading_case_content_is_audited(client, people, provider, in_support):
+    from compliance.models import AuditEvent
+
+    get_as(client, people.panel, task_url(in_support, "panel_review"))
+    mentoring = Intervention.objects.get(kind="mentoring")
+    get_as(client, provider, reverse("channel:session", args=[mentoring.pk]))
+    readers = set(AuditEvent.objects.filter(
+        action="case.viewed", case_reference=in_support.reference
+    ).values_list("actor_email", flat=True))
+    assert readers == {people.panel.email, provider.email}

@@ -1,0 +1,36 @@
+"""Who may see and do what on a case. Services call these; views never decide access."""
+
+from regions.models import Team, TeamMembership
+
+VIEW_CASE = "referrals.view_referral"
+WORK_TASK = "viewflow.change_task"
+SEE_TASK = "viewflow.view_task"
+
+
+def can_view_case(user, referral) -> bool:
+    return bool(user and user.is_authenticated and user.has_perm(VIEW_CASE, referral))
+
+
+def can_work_task(user, task) -> bool:
+    return bool(user and user.is_authenticated and user.has_perm(WORK_TASK, task))
+
+
+def is_member(user, team_id: int) -> bool:
+    return TeamMembership.objects.filter(user=user, team_id=team_id).exists()
+
+
+def adviser_region_ids(user) -> list[int]:
+    """Regions in which the user is a regional Prevent adviser."""
+    if not (user and user.is_authenticated):
+        return []
+    return list(
+        Team.objects.filter(kind=Team.Kind.REGIONAL_ADVISERS, memberships__user=user).values_list(
+            "region_id", flat=True
+        )
+    )
+
+
+def is_adviser_for(user, region_id: int) -> bool:
+    return TeamMembership.objects.filter(
+        user=user, team__kind=Team.Kind.REGIONAL_ADVISERS, team__region_id=region_id
+    ).exists()
