@@ -148,16 +148,28 @@ def _access_teams(user, referral) -> str:
     return ", ".join(names)[:200]
 
 
-def case_read_record(*, user, referral, what: str, via: str = "web", role: str = "") -> AuditEvent:
+def case_read_record(
+    *,
+    user,
+    referral,
+    what: str,
+    via: str = "web",
+    role: str = "",
+    action: str = "case.read",
+    obj: models.Model | None = None,
+) -> AuditEvent:
     """Record that `user` read case content (`what`: "case page", "attachment"...).
 
     A read made through an active break-glass grant is flagged, with the grant and the reason
-    given for it, so the unit's own access stands out in the trail.
+    given for it, so the unit's own access stands out in the trail. `obj` names the record
+    read when it is not the case itself (a document).
     """
     from .selectors import break_glass_active
 
     grant = break_glass_active(user=user, referral=referral)
     detail: dict[str, Any] = {"what": what, "via": via}
+    if obj is not None:
+        detail["referral"] = str(referral.public_id)
     reason = ""
     if grant is not None:
         detail.update(
@@ -170,8 +182,8 @@ def case_read_record(*, user, referral, what: str, via: str = "web", role: str =
         team = _access_teams(user, referral) if user is not None and user.is_authenticated else ""
     return audit_record(
         actor=user,
-        action="case.read",
-        obj=referral,
+        action=action,
+        obj=obj if obj is not None else referral,
         case_reference=referral.reference or "",
         reason=reason,
         detail=detail,

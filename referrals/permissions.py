@@ -25,11 +25,29 @@ def can_edit_draft(user, referral: Referral) -> bool:
     return is_referrer(user) and is_author(user, referral)
 
 
-def can_read_attachments(user, referral: Referral) -> bool:
-    """The referrer who made the referral, or staff the workflow has granted the case to."""
+def can_view_case(user, referral: Referral) -> bool:
+    """Staff the workflow has granted the case to, or an investigator under a live grant.
+
+    A compliance investigator's guardian permission only mirrors a break-glass grant; the
+    grant's own expiry decides, so access ends on time even before the periodic job removes
+    the permission.
+    """
+    from compliance.selectors import break_glass_active, is_compliance_officer
+
     if not (user and user.is_authenticated and user.is_active):
         return False
-    return is_author(user, referral) or user.has_perm(VIEW_REFERRAL, referral)
+    if not user.has_perm(VIEW_REFERRAL, referral):
+        return False
+    if is_compliance_officer(user):
+        return break_glass_active(user=user, referral=referral) is not None
+    return True
+
+
+def can_read_attachments(user, referral: Referral) -> bool:
+    """The referrer who made the referral, or staff who may see the case."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return is_author(user, referral) or can_view_case(user, referral)
 
 
 def referrer_required(view):

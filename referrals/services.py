@@ -258,14 +258,29 @@ def attachment_open(*, user, attachment: Attachment):
     """Open a stored file for someone allowed to read it, recording the read."""
     if not can_read_attachments(user, attachment.referral):
         raise PermissionDenied()
+    from compliance.services import case_read_record
+
+    referral = attachment.referral
     with transaction.atomic():
-        audit_record(
-            actor=user,
-            action="attachment.downloaded",
-            obj=attachment,
-            case_reference=attachment.referral.reference or "",
-            detail={"referral": str(attachment.referral.public_id)},
-        )
+        if is_author(user, referral):
+            audit_record(
+                actor=user,
+                action="attachment.downloaded",
+                obj=attachment,
+                case_reference=referral.reference or "",
+                role="referrer",
+                detail={"referral": str(referral.public_id), "what": "attachment"},
+            )
+        else:
+            # Staff reading a document is a read of case content: role, team and any
+            # break-glass grant are recorded as for the case page.
+            case_read_record(
+                user=user,
+                referral=referral,
+                what="attachment",
+                action="attachment.downloaded",
+                obj=attachment,
+            )
     return attachment.file.open("rb")
 
 

@@ -7,7 +7,8 @@ from compliance.services import audit_record
 from config.errors import ApplicationError, PermissionDenied
 from notifications.services import notification_queue
 from referrals.models import InformationRequest, Referral
-from regions.models import Team
+from regions.models import Team, TeamMembership
+from regions.selectors import route_local_authority
 
 from .deadlines import working_days_after, working_days_between
 from .models import CaseTask, ClockPause
@@ -137,7 +138,12 @@ def task_clock_resume(*, case_task: CaseTask, user=None) -> CaseTask:
 @transaction.atomic
 def information_request_create(*, referral: Referral, user, question: str) -> InformationRequest:
     """Ask the referrer for more information; the asking team's open tasks wait for it."""
-    if not can_view_case(user, referral):
+    # Sight of the case is not enough (a break-glass grant is read-only): the asker must be in
+    # one of the teams working it.
+    route = route_local_authority(referral.local_authority)
+    case_teams = (route.ctp_team, route.la_team, route.regional_team, route.channel_panel)
+    in_a_case_team = TeamMembership.objects.filter(user=user, team__in=case_teams).exists()
+    if not can_view_case(user, referral) or not in_a_case_team:
         raise PermissionDenied()
     if not question.strip():
         raise ApplicationError("Enter the question for the referrer", field="question")

@@ -69,6 +69,9 @@ def _record_read(request: HttpRequest, referral: Referral, what: str) -> None:
 @login_required
 @require_GET
 def my_tasks(request: HttpRequest) -> HttpResponse:
+    """The open tasks of the user's teams; people in no team (referrers, the unit) are refused."""
+    if not selectors.team_ids_of(request.user):
+        raise Forbidden
     page = selectors.team_queue(request.user, page=request.GET.get("page") or 1)
     return render(
         request,

@@ -179,7 +179,33 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.notifications_resend_pending",
         "schedule": 120.0,
     },
+    "mark-overdue-complaints": {
+        "task": "compliance.tasks.complaints_mark_overdue",
+        "schedule": crontab(minute=10, hour="7-19"),
+    },
+    "revoke-expired-break-glass": {
+        "task": "compliance.tasks.break_glass_revoke_expired",
+        "schedule": crontab(minute="*/5"),
+    },
 }
+
+# The cache holds the complaint forms' rate-limit counters. A Redis CACHE_URL shares them
+# between every web process; the default is per process, which is enough for one machine.
+CACHE_URL = env("CACHE_URL", default="")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL.startswith(("redis://", "rediss://"))
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# Standards and Compliance Unit.
+COMPLAINTS_UNIT_EMAIL = env("COMPLAINTS_UNIT_EMAIL", default="complaints@prevent.example.gov.uk")
+COMPLAINTS_PER_HOUR_PER_ADDRESS = env.int("COMPLAINTS_PER_HOUR_PER_ADDRESS", default=10)
+# How many reverse proxies in front of the service append to X-Forwarded-For; 0 trusts none.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+BREAK_GLASS_MINUTES = env.int("BREAK_GLASS_MINUTES", default=60)
 
 # Working days allowed for each kind of task (weekends and England and Wales bank holidays
 # excluded). Override any of them with TASK_DEADLINES='{"threshold_decision": 3}'.

@@ -117,7 +117,14 @@ def test_everyone_else_gets_404_on_the_case(as_user, referral, who):
 
 def test_a_break_glass_grant_opens_the_case_and_the_read_is_recorded(as_user, people, referral):
     assert as_user("compliance").get(f"/cases/{referral.public_id}/").status_code == 404
-    assign_perm(VIEW_CASE, people.compliance, referral)  # what a break-glass grant gives
+    from compliance.services import break_glass_open
+    from tests.compliance.factories import linked_investigation
+
+    assign_perm(VIEW_CASE, people.compliance, referral)
+    # The bare permission is not enough: only a live break-glass grant opens the case.
+    assert as_user("compliance").get(f"/cases/{referral.public_id}/").status_code == 404
+    linked_investigation(referral, people.compliance)
+    break_glass_open(user=people.compliance, referral=referral, reason="Complaint investigation")
     response = as_user("compliance").get(f"/cases/{referral.public_id}/")
     assert response.status_code == 200
     assert b"Add a case note" not in response.content  # no staff actions
@@ -203,7 +210,7 @@ def test_your_tasks_lists_the_teams_open_tasks_claimed_first(as_user, people):
     assert page.index(second.reference) < page.index(first.reference)
     assert "Local authority: acknowledge" not in page
     assert first.reference not in as_user("la_other_la").get("/tasks/").content.decode()
-    assert as_user("referrer").get("/tasks/").status_code == 200
+    assert as_user("referrer").get("/tasks/").status_code == 403
 
 
 # --- The queue: filters, sorting, paging, claiming, assigning -----------------------------
