@@ -13,7 +13,6 @@ from viewflow.workflow.models import Task
 
 from accounts.models import User
 from accounts.roles import Role
-from compliance.services import audit_record
 from referrals.models import Referral
 from regions.models import Team
 from regions.selectors import route_local_authority
@@ -33,17 +32,6 @@ from .models import (
 from .permissions import can_view_case, can_work_task, is_adviser_for, is_member
 
 SUPPORT_STAGES = ("support_plan", "panel_review")
-
-
-def case_read_record(*, user, referral: Referral, page: str) -> None:
-    """Reading case content is itself an audited event (DESIGN.md §6)."""
-    audit_record(
-        actor=user,
-        action="case.viewed",
-        obj=referral,
-        case_reference=referral.reference or "",
-        detail={"page": page},
-    )
 
 
 # --- The panel ------------------------------------------------------------------------------

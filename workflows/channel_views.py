@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.roles import Role
+from compliance.services import case_read_record
 from config.errors import ApplicationError, PermissionDenied
 
 from . import channel_forms as cf
@@ -258,7 +259,7 @@ def _after_task(request, task, message: str) -> HttpResponse:
 def _task_context(request, task, **extra) -> dict:
     referral = task.case.referral
     if request.method == "GET":
-        selectors.case_read_record(user=request.user, referral=referral, page=task.flow_task.name)
+        case_read_record(user=request.user, referral=referral, what=f"task: {task.flow_task.name}")
     context = selectors.task_page_context(task)
     context.update(
         task=task,
@@ -463,8 +464,8 @@ def session_record(request: HttpRequest, intervention_pk: int) -> HttpResponse:
     form = cf.SessionForm(_posted(request))
     is_provider = request.user.has_role(Role.INTERVENTION_PROVIDER)
     if request.method == "GET":
-        selectors.case_read_record(
-            user=request.user, referral=intervention.plan.referral, page="intervention-session"
+        case_read_record(
+            user=request.user, referral=intervention.plan.referral, what="intervention sessions"
         )
     status = 200
     if request.method == "POST" and form.is_valid():

@@ -563,6 +563,6 @@ def test_reading_case_content_is_audited(client, people, provider, in_support):
     mentoring = Intervention.objects.get(kind="mentoring")
     get_as(client, provider, reverse("channel:session", args=[mentoring.pk]))
     readers = set(AuditEvent.objects.filter(
-        action="case.viewed", case_reference=in_support.reference
+        action="case.read", case_reference=in_support.reference
     ).values_list("actor_email", flat=True))
     assert readers == {people.panel.email, provider.email}

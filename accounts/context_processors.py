@@ -1,0 +1,28 @@
+"""What the signed-in user's roles and teams put in the navigation and on the home page."""
+
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from .roles import Role
+
+TEAM_GROUP_PREFIX = "team:"  # groups that mirror a team's membership (regions.services)
+
+
+def _navigation(user) -> dict[str, bool]:
+    if not (user and user.is_authenticated):
+        return {}
+    names = set(user.groups.values_list("name", flat=True))
+    return {
+        "referrer": Role.REFERRER.value in names,
+        "tasks": any(name.startswith(TEAM_GROUP_PREFIX) for name in names),
+        "adviser": Role.REGIONAL_ADVISER.value in names,
+        "channel_panel": any(name.startswith("team:channel_panel:") for name in names),
+        "provider": Role.INTERVENTION_PROVIDER.value in names,
+        "compliance": Role.COMPLIANCE.value in names,
+    }
+
+
+def navigation(request: HttpRequest) -> dict:
+    """`nav`: one query for the user's groups, made only if a page shows the navigation."""
+    user = getattr(request, "user", None)
+    return {"nav": SimpleLazyObject(lambda: _navigation(user))}
