@@ -31,12 +31,7 @@ class Command(BaseCommand):
     def _build(self, password):
         users = demo.build(password=password)
         for module_name in CASE_BUILDERS:
-            try:
-                module = importlib.import_module(module_name)
-            except ModuleNotFoundError as exc:
-                if exc.name != module_name:
-                    raise
-                continue
+            module = importlib.import_module(module_name)
             summary = module.build_cases(users)
             if summary:
                 self.stdout.write(summary)
