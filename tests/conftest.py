@@ -35,6 +35,25 @@ def _append_only_audit_table(request):
                 cursor.execute("DELETE FROM compliance_auditevent")
 
 
+@pytest.fixture(autouse=True)
+def _celery_in_process(request):
+    """Run Celery tasks in the test process, except in the integration tests.
+
+    With CELERY_BROKER_URL set (CI's PostgreSQL + Redis run) the service publishes to the
+    broker; the integration tests start a real worker for that. Every other test runs its
+    tasks eagerly, as the embedded default does, so it can assert on their effects.
+    """
+    from config.celery import app
+
+    if request.node.get_closest_marker("integration"):
+        yield
+        return
+    before = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = before
+
+
 @pytest.fixture
 def regions_loaded(db):
     """Reference data comes from data migrations; transactional tests flush it, so reload it."""
