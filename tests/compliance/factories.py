@@ -173,3 +173,24 @@ def audit_events_bulk(count: int, *, batch: int = 5000, **overrides) -> None:
             rows = []
     if rows:
         AuditEvent.objects.bulk_create(rows)
+
+
+def document_for(referral, name: str = "notes.pdf"):
+    """A stored PDF attached to a submitted case, as the referrer's upload leaves it."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    from referrals.models import Attachment
+    from tests.referrals import files
+
+    content = files.pdf()
+    return Attachment.objects.create(
+        referral=referral,
+        file=ContentFile(content, name=name),
+        original_name=name,
+        content_type="application/pdf",
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_by=referral.created_by,
+    )

@@ -20,6 +20,7 @@ from tests.compliance.factories import (
     ComplianceOfficerFactory,
     InvestigatingComplaintFactory,
     case_team_member,
+    document_for,
     linked_investigation,
     started_case,
 )
@@ -322,31 +323,11 @@ def test_a_team_member_sees_the_case_without_break_glass(case):
     assert break_glass_active(user=member, referral=case) is None
 
 
-def _document(case):
-    import hashlib
-
-    from django.core.files.base import ContentFile
-
-    from referrals.models import Attachment
-    from tests.referrals import files
-
-    content = files.pdf()
-    return Attachment.objects.create(
-        referral=case,
-        file=ContentFile(content, name="notes.pdf"),
-        original_name="notes.pdf",
-        content_type="application/pdf",
-        size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(),
-        uploaded_by=case.created_by,
-    )
-
-
 def test_an_expired_grant_opens_nothing_even_before_the_job_removes_it(
     client, case, investigator, complaint, time_machine
 ):
     time_machine.move_to(timezone.now(), tick=False)
-    document = _document(case)
+    document = document_for(case)
     break_glass_open(user=investigator, referral=case, reason=REASON, minutes=30)
     download = reverse("referrals:attachment_download", args=[case.public_id, document.public_id])
     urls = [f"/cases/{case.public_id}/", f"/api/v1/cases/{case.public_id}/", download]
@@ -366,7 +347,7 @@ def test_an_expired_grant_opens_nothing_even_before_the_job_removes_it(
 
 
 def test_a_document_read_under_break_glass_is_flagged(client, case, investigator, complaint):
-    document = _document(case)
+    document = document_for(case)
     grant = break_glass_open(user=investigator, referral=case, reason=REASON)
     _signed_in(client, investigator)
     url = reverse("referrals:attachment_download", args=[case.public_id, document.public_id])

@@ -2,26 +2,23 @@
 channel, and whether through break-glass access; and the "who has seen this case" report.
 """
 
-import hashlib
 
 import pytest
-from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from accounts.roles import Role
 from compliance.models import AuditEvent
 from compliance.selectors import audit_case_readers
 from compliance.services import break_glass_open, case_read_record
-from referrals.models import Attachment
 from regions.selectors import route_local_authority
 from tests.compliance.factories import (
     ComplianceOfficerFactory,
     case_team_member,
+    document_for,
     linked_investigation,
     started_case,
 )
 from tests.factories import PASSWORD
-from tests.referrals import files
 
 pytestmark = pytest.mark.django_db
 REASON = "Checking the referral's handling for complaint investigation."
@@ -98,16 +95,7 @@ def test_the_api_records_a_read(client, case, member):
 
 
 def test_a_document_download_records_a_read(client, case, member):
-    content = files.pdf()
-    attachment = Attachment.objects.create(
-        referral=case,
-        file=ContentFile(content, name="notes.pdf"),
-        original_name="notes.pdf",
-        content_type="application/pdf",
-        size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(),
-        uploaded_by=case.created_by,
-    )
+    attachment = document_for(case)
     client.login(username=member.email, password=PASSWORD)
     url = reverse("referrals:attachment_download", args=[case.public_id, attachment.public_id])
     response = client.get(url)
