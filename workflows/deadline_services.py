@@ -7,12 +7,11 @@ from compliance.services import audit_record
 from config.errors import ApplicationError, PermissionDenied
 from notifications.services import notification_queue
 from referrals.models import InformationRequest, Referral
-from regions.models import Team, TeamMembership
-from regions.selectors import route_local_authority
+from regions.models import Team
 
 from .deadlines import working_days_after, working_days_between
 from .models import CaseTask, ClockPause
-from .permissions import can_view_case, is_adviser_for, is_member
+from .permissions import can_view_case, case_team_of, is_adviser_for, is_member
 
 
 def tasks_mark_overdue() -> int:
@@ -138,12 +137,7 @@ def task_clock_resume(*, case_task: CaseTask, user=None) -> CaseTask:
 @transaction.atomic
 def information_request_create(*, referral: Referral, user, question: str) -> InformationRequest:
     """Ask the referrer for more information; the asking team's open tasks wait for it."""
-    # Sight of the case is not enough (a break-glass grant is read-only): the asker must be in
-    # one of the teams working it.
-    route = route_local_authority(referral.local_authority)
-    case_teams = (route.ctp_team, route.la_team, route.regional_team, route.channel_panel)
-    in_a_case_team = TeamMembership.objects.filter(user=user, team__in=case_teams).exists()
-    if not can_view_case(user, referral) or not in_a_case_team:
+    if not can_view_case(user, referral) or case_team_of(user, referral) is None:
         raise PermissionDenied()
     if not question.strip():
         raise ApplicationError("Enter the question for the referrer", field="question")

@@ -44,6 +44,7 @@ from .permissions import (
     WORK_TASK,
     can_view_case,
     can_work_task,
+    case_team_of,
     is_adviser_for,
     is_member,
 )
@@ -367,11 +368,10 @@ def case_note_add(*, referral: Referral, user, kind: str, text: str) -> CaseNote
 
 
 def _acting_team(user, referral: Referral) -> Team:
-    route = route_local_authority(referral.local_authority)
-    for team in (route.ctp_team, route.la_team, route.regional_team, route.channel_panel):
-        if is_member(user, team.id):
-            return team
-    raise PermissionDenied()
+    team = case_team_of(user, referral)
+    if team is None:
+        raise PermissionDenied()
+    return team
 
 
 @transaction.atomic
