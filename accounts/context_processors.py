@@ -6,6 +6,7 @@ from django.utils.functional import SimpleLazyObject
 from .roles import Role
 
 TEAM_GROUP_PREFIX = "team:"  # groups that mirror a team's membership (regions.services)
+PANEL_GROUP_PREFIX = f"{TEAM_GROUP_PREFIX}channel_panel:"
 
 
 def _navigation(user) -> dict[str, bool]:
@@ -16,7 +17,7 @@ def _navigation(user) -> dict[str, bool]:
         "referrer": Role.REFERRER.value in names,
         "tasks": any(name.startswith(TEAM_GROUP_PREFIX) for name in names),
         "adviser": Role.REGIONAL_ADVISER.value in names,
-        "channel_panel": any(name.startswith("team:channel_panel:") for name in names),
+        "channel_panel": any(name.startswith(PANEL_GROUP_PREFIX) for name in names),
         "provider": Role.INTERVENTION_PROVIDER.value in names,
         "compliance": Role.COMPLIANCE.value in names,
     }

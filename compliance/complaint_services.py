@@ -84,7 +84,7 @@ def _audit(action: str, *, complaint: Complaint, user=None, reason: str = "", **
 
 
 def _unit_recipients(complaint: Complaint | None = None) -> list[str]:
-    recipients = [getattr(settings, "COMPLAINTS_UNIT_EMAIL", "")]
+    recipients = [settings.COMPLAINTS_UNIT_EMAIL]
     recipients += list(compliance_officers().values_list("email", flat=True))
     if complaint is not None and complaint.investigator_id:
         recipients.append(complaint.investigator.email)

@@ -38,6 +38,13 @@ def is_compliance_officer(user) -> bool:
 # --- Break-glass ----------------------------------------------------------------------------
 
 
+def break_glass_live_grants(user) -> QuerySet[BreakGlassGrant]:
+    """The user's grants that are neither revoked nor past their time."""
+    return BreakGlassGrant.objects.filter(
+        user=user, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    )
+
+
 def break_glass_active(*, user, referral) -> BreakGlassGrant | None:
     """The user's unexpired, unrevoked break-glass grant on this case, if any.
 
@@ -47,9 +54,8 @@ def break_glass_active(*, user, referral) -> BreakGlassGrant | None:
     if not is_compliance_officer(user) or referral is None or referral.pk is None:
         return None
     return (
-        BreakGlassGrant.objects.filter(
-            user=user, referral=referral, revoked_at__isnull=True, expires_at__gt=timezone.now()
-        )
+        break_glass_live_grants(user)
+        .filter(referral=referral)
         .select_related("complaint")
         .order_by("-expires_at")
         .first()

@@ -116,7 +116,7 @@ BREAK_GLASS_MAX_MINUTES = 8 * 60
 
 
 def _break_glass_default_minutes() -> int:
-    return int(getattr(settings, "BREAK_GLASS_MINUTES", 60))
+    return settings.BREAK_GLASS_MINUTES
 
 
 def _primary_role(user) -> str:

@@ -12,14 +12,14 @@ WINDOW_SECONDS = 60 * 60
 
 
 def _limit() -> int:
-    return int(getattr(settings, "COMPLAINTS_PER_HOUR_PER_ADDRESS", 10))
+    return settings.COMPLAINTS_PER_HOUR_PER_ADDRESS
 
 
 def client_address(request: HttpRequest) -> str:
     """The sender's address. Behind N trusted proxies, the Nth address from the right of
     X-Forwarded-For (set TRUSTED_PROXY_COUNT); otherwise the connection's own address.
     """
-    proxies = int(getattr(settings, "TRUSTED_PROXY_COUNT", 0))
+    proxies = settings.TRUSTED_PROXY_COUNT
     if proxies:
         forwarded = [
             part.strip()

@@ -25,7 +25,7 @@ SESSION_KEY = "complaint_sent_reference"
 
 def _unit_contact() -> dict:
     return {
-        "unit_email": getattr(settings, "COMPLAINTS_UNIT_EMAIL", "")
+        "unit_email": settings.COMPLAINTS_UNIT_EMAIL
         or "prevent-complaints@example.gov.uk",
     }
 
