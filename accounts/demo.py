@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from regions.models import Postcode
+from regions.models import LocalAuthority, Postcode
 from regions.selectors import route_local_authority
 from regions.services import team_add_member
 
@@ -53,8 +53,6 @@ def _user(
 def build(password: str | None = None) -> DemoUsers:
     users = DemoUsers(password=password or secrets.token_urlsafe(12))
     for code_pc, code in DEMO_POSTCODES.items():
-        from regions.models import LocalAuthority
-
         Postcode.objects.update_or_create(
             postcode=code_pc, defaults={"local_authority": LocalAuthority.objects.get(code=code)}
         )

@@ -12,6 +12,5 @@ def exception_handler(exc, context):
     if isinstance(exc, PermissionDenied):
         exc = Http404()
     elif isinstance(exc, ApplicationError):
-        key = exc.field or "non_field_errors"
-        return Response({key: [exc.message], "code": exc.code}, status=status.HTTP_400_BAD_REQUEST)
+        return Response({**exc.by_field(), "code": exc.code}, status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)

@@ -1,35 +1,43 @@
-"""Reads behind the API. Each returns a queryset with its joins fixed, so counts stay flat."""
+"""Reads behind the API. Each returns a queryset with its joins fixed, so counts stay flat.
+
+Which cases and tasks a user may see come from the same named rules as the pages
+(workflows/engine/permissions.py).
+"""
 
 from django.db.models import QuerySet
-from guardian.shortcuts import get_objects_for_user
 from viewflow.workflow.models import Task
 
-from compliance.selectors import break_glass_live_grants, is_compliance_officer
 from referrals.models import Referral
-from workflows.models import CaseTask
-from workflows.permissions import VIEW_CASE, WORK_TASK
+from workflows.engine.models import CaseTask
+from workflows.engine.permissions import cases_visible_to, tasks_workable_by
+from workflows.engine.registry import step_for
 
 
 def cases_for_user(user) -> QuerySet[Referral]:
-    """Referrals the user's teams (or a break-glass grant) give them sight of."""
-    visible = get_objects_for_user(
-        user, VIEW_CASE, klass=Referral, accept_global_perms=False, with_superuser=False
-    )
-    if is_compliance_officer(user):
-        # Their permission only mirrors a grant; the grant's own expiry decides.
-        visible = visible.filter(pk__in=break_glass_live_grants(user).values("referral_id"))
-    return visible.select_related("local_authority", "region", "process").order_by(
-        "-submitted_at", "-pk"
+    """Referrals the user's teams (or a live break-glass grant) give them sight of."""
+    return (
+        cases_visible_to(user)
+        .select_related("local_authority", "region", "process")
+        .order_by("-submitted_at", "-pk")
     )
 
 
 def open_tasks_for_user(user) -> QuerySet[CaseTask]:
-    """Open tasks the user may work: those granted to their teams."""
-    tasks = get_objects_for_user(
-        user, WORK_TASK, klass=Task, accept_global_perms=False, with_superuser=False
-    )
+    """Open case tasks the user may work: those of their teams."""
     return (
-        CaseTask.objects.filter(is_open=True, task__in=tasks)
+        tasks_workable_by(user)
         .select_related("task__owner", "referral", "team", "local_authority")
         .order_by("due_on", "created_at")
     )
+
+
+def task_to_complete(user, task_pk: int):
+    """Any process's task (referral, Channel, complaint) whose step `user` may complete, else
+    None: the step's own predicate decides, as on its page."""
+    task = Task.objects.select_related("process", "owner").filter(pk=task_pk).first()
+    if task is None:
+        return None
+    step = step_for(task)
+    if step is None or not step.may_work(user, task):
+        return None
+    return task

@@ -1,10 +1,11 @@
-"""Shapes of the API's requests and responses. Validation of business rules is in services."""
+"""Shapes of the API's requests and responses. Validation of business rules is in services;
+the answers that complete a task are parsed by the task step's own form."""
 
 from rest_framework import serializers
 
 from referrals.models import Referral
 from referrals.selectors import referral_plain_status
-from workflows.models import CaseTask, GatewayCheck, Rating
+from workflows.engine.models import CaseTask
 
 
 class MyReferralSerializer(serializers.ModelSerializer):
@@ -106,83 +107,13 @@ class AssignSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-# --- Completing each stage: fields map one-to-one onto the stage's service keywords --------
+class TaskCompletionSerializer(serializers.Serializer):
+    """The answers of the task's step, by the field names of its page's form.
 
+    Yes/no answers are booleans, dates ISO strings (`2026-03-27`), people their email
+    address; a support plan sends `interventions` as a list of objects. The step's own form
+    validates them, so the API and the page refuse the same things with the same messages.
+    """
 
-class AcknowledgeSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class DeconflictionSerializer(serializers.Serializer):
-    outcome = serializers.CharField()
-    notes = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class GatewayCheckSerializer(serializers.Serializer):
-    result = serializers.ChoiceField(choices=GatewayCheck.Result.choices)
-    summary = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class GatewayChecksSerializer(serializers.Serializer):
-    checks = serializers.DictField(child=GatewayCheckSerializer())
-
-    def validate_checks(self, value):
-        return {name: (c["result"], c["summary"]) for name, c in value.items()}
-
-
-class InformationGatheringSerializer(serializers.Serializer):
-    summary = serializers.CharField(allow_blank=True)
-    sources = serializers.CharField(required=False, allow_blank=True, default="")
-    referrer_contact = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class InitialDiscussionSerializer(serializers.Serializer):
-    held_on = serializers.DateField(required=False, allow_null=True, default=None)
-    summary = serializers.CharField(required=False, allow_blank=True, default="")
-    confirm = serializers.BooleanField(required=False, default=False)
-
-
-class SafeguardingSerializer(serializers.Serializer):
-    social_care = serializers.CharField(allow_blank=True)
-    education = serializers.CharField(allow_blank=True)
-    health = serializers.CharField(allow_blank=True)
-    domestic_abuse_result = serializers.CharField(allow_blank=True)
-    domestic_abuse_notes = serializers.CharField(allow_blank=True)
-    mash_notified_on = serializers.DateField(required=False, allow_null=True, default=None)
-    mash_response = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class ThresholdSerializer(serializers.Serializer):
-    ideological_element = serializers.BooleanField(allow_null=True)
-    ideology = serializers.CharField(required=False, allow_blank=True, default="")
-    terrorism_risk = serializers.BooleanField(allow_null=True)
-    rationale = serializers.CharField(allow_blank=True)
-
-
-class AssuranceSerializer(serializers.Serializer):
-    confirm = serializers.BooleanField(allow_null=True)
-    reasons = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class BelowThresholdSerializer(serializers.Serializer):
-    outcome = serializers.CharField()
-    signposted_to = serializers.CharField(required=False, allow_blank=True, default="")
-    letter = serializers.CharField(allow_blank=True)
-
-
-class RiskAssessmentSerializer(serializers.Serializer):
-    engagement_rating = serializers.ChoiceField(choices=Rating.choices)
-    engagement_evidence = serializers.CharField(allow_blank=True)
-    intent_rating = serializers.ChoiceField(choices=Rating.choices)
-    intent_evidence = serializers.CharField(allow_blank=True)
-    capability_rating = serializers.ChoiceField(choices=Rating.choices)
-    capability_evidence = serializers.CharField(allow_blank=True)
-    overall_risk = serializers.ChoiceField(choices=Rating.choices)
-    summary = serializers.CharField(allow_blank=True)
-
-
-class OutcomeSerializer(serializers.Serializer):
-    outcome = serializers.CharField()
-    rationale = serializers.CharField(allow_blank=True)
-    handover_to = serializers.CharField(required=False, allow_blank=True, default="")
-    handover_notes = serializers.CharField(required=False, allow_blank=True, default="")
+    class Meta:
+        ref_name = "TaskCompletion"

@@ -1,10 +1,14 @@
-"""The JSON API: the same services as the pages, behind the same permission checks.
+"""The JSON API: the same services as the pages, behind the same named permission rules.
+
+A task of any process is completed through its step in the stage registry: the step's own
+form parses the JSON answers and its service applies the rules, exactly as on its page.
 
 Cases and tasks are addressed by public identifiers; anything the user may not see is a 404,
 so existence is not disclosed. Business-rule failures are 400s with field errors (see
 api/exceptions.py).
 """
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -14,43 +18,30 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import User
+from compliance.audit import audit_record
+from compliance.services import case_read_record
 from referrals.models import Referral, ReferralStatus
 from referrals.selectors import referrals_for_referrer
-from workflows import services
-from workflows.models import CaseTask
+from workflows.engine import services
+from workflows.engine.models import CaseTask
+from workflows.engine.registry import step_for
 
 from . import serializers as s
-from .selectors import cases_for_user, open_tasks_for_user
-
-STAGES = {
-    "police_acknowledge": (s.AcknowledgeSerializer, services.task_acknowledge),
-    "la_acknowledge": (s.AcknowledgeSerializer, services.task_acknowledge),
-    "police_deconfliction": (s.DeconflictionSerializer, services.police_deconfliction_complete),
-    "police_gateway_checks": (s.GatewayChecksSerializer, services.police_gateway_checks_complete),
-    "police_information_gathering": (
-        s.InformationGatheringSerializer,
-        services.police_information_gathering_complete,
-    ),
-    "la_initial_discussion": (
-        s.InitialDiscussionSerializer,
-        services.la_initial_discussion_complete,
-    ),
-    "la_safeguarding_checks": (s.SafeguardingSerializer, services.la_safeguarding_checks_complete),
-    "threshold_decision": (s.ThresholdSerializer, services.threshold_decide),
-    "assurance_review": (s.AssuranceSerializer, services.assurance_review_decide),
-    "below_threshold_outcome": (
-        s.BelowThresholdSerializer,
-        services.below_threshold_outcome_complete,
-    ),
-    "risk_assessment": (s.RiskAssessmentSerializer, services.risk_assessment_complete),
-    "outcome_decision": (s.OutcomeSerializer, services.outcome_decide),
-}
+from .selectors import cases_for_user, open_tasks_for_user, task_to_complete
 
 
 def _record_read(request, referral: Referral, what: str) -> None:
-    from compliance.services import case_read_record
-
     case_read_record(user=request.user, referral=referral, what=what, via="api")
+
+
+def _form_errors(form) -> dict[str, list[str]]:
+    errors = {name: [str(e) for e in messages] for name, messages in form.errors.items()}
+    if errors.get("__all__"):
+        errors["non_field_errors"] = errors.pop("__all__")
+    extra = [e["text"] for e in getattr(form, "extra_errors", [])]
+    if extra:
+        errors.setdefault("non_field_errors", []).extend(extra)
+    return errors
 
 
 class MyReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -98,8 +89,6 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
-        from compliance.services import audit_record
-
         audit_record(
             actor=request.user,
             action="case.list_read",
@@ -166,19 +155,24 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         )
         return Response(s.TaskSerializer(CaseTask.objects.get(task_id=task.pk)).data)
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(request=s.TaskCompletionSerializer, responses={204: None})
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
-        """Complete the task; the body is the stage's fields (see each stage's service)."""
-        task = self._task(pk)
-        stage = task.flow_task.name
-        if stage not in STAGES:
+        """Complete a task of any process through its step: the body is the step's answers."""
+        task = task_to_complete(request.user, int(pk))
+        if task is None:
+            raise Http404
+        step = step_for(task)
+        payload = request.data if isinstance(request.data, dict) else {}
+        blank = step.form(task, None, request.user)
+        unknown = sorted(set(payload) - blank.json_fields())
+        if unknown:
             return Response(
-                {"non_field_errors": [f"'{stage}' is completed on its page"]},
+                {name: ["This task does not take this answer"] for name in unknown},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        serializer_class, service = STAGES[stage]
-        body = serializer_class(data=request.data)
-        body.is_valid(raise_exception=True)
-        service(task=task, user=request.user, **body.validated_data)
+        form = step.form(task, blank.data_from_json(payload), request.user)
+        if not form.is_valid():
+            return Response(_form_errors(form), status=status.HTTP_400_BAD_REQUEST)
+        step.service(task=task, user=request.user, **form.service_kwargs())
         return Response(status=status.HTTP_204_NO_CONTENT)

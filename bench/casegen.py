@@ -21,7 +21,8 @@ from viewflow.workflow.status import STATUS
 
 from referrals.models import PossibleDuplicate, Referral, ReferralStatus
 from regions.selectors import route_local_authority
-from workflows.models import CaseTask, Rating, ReferralProcess, RiskAssessment
+from workflows.engine.models import CaseTask, Rating
+from workflows.referral.models import ReferralProcess, RiskAssessment
 
 CAMDEN, WESTMINSTER = "E09000007", "E09000033"
 FIRST_NAMES = ["Alex", "Sam", "Jo", "Robin", "Casey", "Jamie", "Riley", "Morgan", "Taylor"]
@@ -51,8 +52,8 @@ def bulk_cases(n: int, *, referrer, assessor, la_codes=(CAMDEN, WESTMINSTER)) ->
     Every third case has a risk assessment (so the risk filter has something to find), every
     fifth a pending possible duplicate of the case before it, every seventh overdue tasks.
     """
-    from workflows.flows import ReferralFlow
-    from workflows.permissions import SEE_TASK, VIEW_CASE, WORK_TASK
+    from workflows.engine.permissions import SEE_TASK, VIEW_CASE, WORK_TASK
+    from workflows.referral.flows import ReferralFlow
 
     routes = [route_local_authority(code) for code in la_codes]
     now = timezone.now()

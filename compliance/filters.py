@@ -5,7 +5,7 @@ from datetime import datetime, time, timedelta
 import django_filters
 from django.utils import timezone
 
-from referrals.forms import GovukDateField
+from config.forms import GovukDateField
 
 from .models import AuditEvent
 

@@ -8,25 +8,19 @@ from datetime import datetime
 
 from django.db.models import Case, CharField, Count, F, Max, Min, Q, QuerySet, Value, When
 from django.utils import timezone
-from viewflow.workflow.models import Task
-from viewflow.workflow.status import STATUS
 
 from accounts.models import User
 from accounts.roles import Role
 
+from .audit import READ_ACTIONS
 from .models import (
     AuditCheckpoint,
     AuditEvent,
     BreakGlassGrant,
     Complaint,
     ComplaintCategory,
-    ComplaintStatus,
     Finding,
 )
-
-OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
-# Audit actions that record someone reading case content, whichever page or API wrote them.
-READ_ACTIONS = ("case.read", "case.viewed", "attachment.downloaded")
 
 
 def is_compliance_officer(user) -> bool:
@@ -68,39 +62,7 @@ def break_glass_grants_for_complaint(complaint: Complaint) -> list[BreakGlassGra
     )
 
 
-# --- Complaints -----------------------------------------------------------------------------
-
-
-def complaints_for_unit(*, status: str = "") -> QuerySet[Complaint]:
-    complaints = Complaint.objects.select_related("investigator", "linked_referral")
-    if status == "open":
-        complaints = complaints.exclude(status=ComplaintStatus.CLOSED)
-    elif status:
-        complaints = complaints.filter(status=status)
-    return complaints.order_by("respond_by", "received_at")
-
-
-def complaint_by_reference(reference: str) -> Complaint | None:
-    return (
-        Complaint.objects.select_related(
-            "investigator", "linked_referral", "triaged_by", "finding_by", "submitted_by"
-        )
-        .filter(reference=reference.strip().upper())
-        .first()
-    )
-
-
-def complaint_open_tasks(complaint: Complaint) -> dict[str, Task]:
-    """The complaint's open steps, by step name (usually exactly one)."""
-    process = getattr(complaint, "process", None)
-    if process is None:
-        return {}
-    tasks = Task.objects.filter(process_id=process.pk, status__in=OPEN_TASK_STATUSES)
-    return {task.flow_task.name: task for task in tasks.select_related("owner")}
-
-
-def complaint_open_task(complaint: Complaint, step: str) -> Task | None:
-    return complaint_open_tasks(complaint).get(step)
+# --- The unit ---------------------------------------------------------------------------------
 
 
 def compliance_officers() -> QuerySet[User]:

@@ -1,112 +1,25 @@
-"""Writes to the audit trail, reads of case content, and break-glass access to a case.
+"""Reads of case content, and break-glass access to a case by the Standards and Compliance Unit.
 
-Every service records its events through `audit_record`. Complaints are in
-complaint_services.py.
+Events are appended through `compliance.audit.audit_record`; the complaint process itself is
+in workflows/complaint/.
 """
 
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
 from django.utils import timezone
+from guardian.shortcuts import assign_perm, remove_perm
 
-from .audit import GENESIS_HASH, canonical_detail, compute_hash, verify_chain
-from .models import AuditCheckpoint, AuditEvent
+from accounts.roles import Role
+from config.errors import ApplicationError, PermissionDenied
+from regions.models import Team
 
-# Key of the PostgreSQL advisory lock that serialises appends to the chain.
-_CHAIN_LOCK_KEY = 7_301_962_114
-
-
-def _lock_chain() -> None:
-    """Hold the chain for the rest of the transaction so two writers never share a parent.
-
-    PostgreSQL: a transaction-scoped advisory lock. SQLite: transactions are IMMEDIATE
-    (see settings), so the database write lock is already held.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
-
-
-def audit_record(
-    *,
-    actor=None,
-    action: str,
-    obj: models.Model | None = None,
-    object_type: str = "",
-    object_id: str = "",
-    case_reference: str = "",
-    reason: str = "",
-    detail: dict[str, Any] | None = None,
-    role: str = "",
-    team: str = "",
-) -> AuditEvent:
-    """Append one event to the chain, inside the caller's transaction."""
-    if obj is not None:
-        object_type = object_type or obj._meta.label_lower
-        object_id = object_id or str(getattr(obj, "public_id", None) or obj.pk)
-    with transaction.atomic():
-        _lock_chain()
-        last = AuditEvent.objects.order_by("-sequence").values("sequence", "hash").first()
-        fields = {
-            "sequence": (last["sequence"] + 1) if last else 1,
-            "occurred_at": timezone.now(),
-            "actor_id": actor.pk if actor is not None and actor.is_authenticated else None,
-            "actor_email": getattr(actor, "email", "") if actor is not None else "",
-            "actor_role": role,
-            "action": action,
-            "object_type": object_type,
-            "object_id": str(object_id),
-            "case_reference": case_reference,
-            "team": team,
-            "reason": reason,
-            "detail": canonical_detail(detail),
-        }
-        prev_hash = last["hash"] if last else GENESIS_HASH
-        return AuditEvent.objects.create(
-            **fields, prev_hash=prev_hash, hash=compute_hash(prev_hash, fields)
-        )
-
-
-def audit_verify(*, chunk_size: int = 5000):
-    """Verify the whole chain, streaming rows so memory stays flat however long it is.
-
-    A chain cut short at its end still links up, so the walk must also reach the last event
-    that an earlier verification saw.
-    """
-    result = verify_chain(AuditEvent.objects.order_by("sequence").iterator(chunk_size=chunk_size))
-    checkpoint = (
-        AuditCheckpoint.objects.filter(ok=True, last_sequence__isnull=False)
-        .order_by("-last_sequence")
-        .first()
-    )
-    if result.ok and checkpoint is not None:
-        seen = AuditEvent.objects.filter(sequence=checkpoint.last_sequence).values_list(
-            "hash", flat=True
-        ).first()
-        if seen != checkpoint.last_hash:
-            result.ok = False
-            result.first_broken_sequence = checkpoint.last_sequence
-            result.problem = (
-                f"Event {checkpoint.last_sequence}, verified on "
-                f"{checkpoint.verified_at:%d %B %Y %H:%M}, is missing or changed: "
-                "events were removed from the end of the chain"
-            )
-    return result
-
-
-def audit_checkpoint_record() -> AuditCheckpoint:
-    result = audit_verify()
-    return AuditCheckpoint.objects.create(
-        ok=result.ok,
-        events_checked=result.checked,
-        last_sequence=result.last_sequence,
-        last_hash=result.last_hash,
-        first_broken_sequence=result.first_broken_sequence,
-        problem=result.problem,
-    )
-
+from .audit import audit_record
+from .models import AuditEvent, BreakGlassGrant, Complaint, ComplaintStatus
+from .selectors import break_glass_active, is_compliance_officer
 
 # --- Reads of case content and break-glass access -------------------------------------------
 
@@ -121,8 +34,6 @@ def _break_glass_default_minutes() -> int:
 
 def _primary_role(user) -> str:
     """The user's role for the record: the first of their roles in the order of Role."""
-    from accounts.roles import Role
-
     if user is None or not user.is_authenticated:
         return ""
     return next((role.value for role in Role if user.has_role(role)), "")
@@ -130,10 +41,6 @@ def _primary_role(user) -> str:
 
 def _access_teams(user, referral) -> str:
     """The user's teams that the workflow has given sight of this case (one query)."""
-    from django.contrib.contenttypes.models import ContentType
-
-    from regions.models import Team
-
     names = (
         Team.objects.filter(
             memberships__user=user,
@@ -164,8 +71,6 @@ def case_read_record(
     given for it, so the unit's own access stands out in the trail. `obj` names the record
     read when it is not the case itself (a document).
     """
-    from .selectors import break_glass_active
-
     grant = break_glass_active(user=user, referral=referral)
     detail: dict[str, Any] = {"what": what, "via": via}
     if obj is not None:
@@ -194,8 +99,6 @@ def case_read_record(
 
 def _investigated_complaint(user, referral):
     """The open complaint linked to this case that the user investigates or reviews."""
-    from .models import Complaint, ComplaintStatus
-
     linked = Complaint.objects.filter(linked_referral=referral).exclude(
         status=ComplaintStatus.CLOSED
     )
@@ -214,13 +117,6 @@ def break_glass_open(*, user, referral, reason: str, minutes: int | None = None)
     do this, and only with a reason; the grant and every read under it are flagged in the
     audit trail.
     """
-    from guardian.shortcuts import assign_perm
-
-    from config.errors import ApplicationError, PermissionDenied
-
-    from .models import BreakGlassGrant
-    from .selectors import is_compliance_officer
-
     if not is_compliance_officer(user):
         raise PermissionDenied("Only the Standards and Compliance Unit can open a case this way.")
     reason = (reason or "").strip()
@@ -267,11 +163,8 @@ def break_glass_open(*, user, referral, reason: str, minutes: int | None = None)
     return grant
 
 
-def _break_glass_revoke(grant, *, because: str, actor=None) -> bool:
+def break_glass_revoke(grant, *, because: str, actor=None) -> bool:
     """End one grant and, unless another live grant covers the case, its guardian permission."""
-    from guardian.shortcuts import remove_perm
-
-    from .models import BreakGlassGrant
 
     now = timezone.now()
     if not BreakGlassGrant.objects.filter(pk=grant.pk, revoked_at__isnull=True).update(
@@ -311,18 +204,15 @@ def _break_glass_revoke(grant, *, because: str, actor=None) -> bool:
 @transaction.atomic
 def break_glass_end(*, grant, user) -> None:
     """The investigator has finished with the case before their time ran out."""
-    from config.errors import ApplicationError, PermissionDenied
-
     if grant.user_id != user.pk:
         raise PermissionDenied()
     if grant.revoked_at is not None or grant.expires_at <= timezone.now():
         raise ApplicationError("This access has already ended.")
-    _break_glass_revoke(grant, because="ended by the investigator", actor=user)
+    break_glass_revoke(grant, because="ended by the investigator", actor=user)
 
 
 def break_glass_revoke_expired() -> int:
     """Remove the guardian permission of every grant whose time is up. Idempotent."""
-    from .models import BreakGlassGrant
 
     expired = BreakGlassGrant.objects.filter(
         revoked_at__isnull=True, expires_at__lte=timezone.now()
@@ -330,7 +220,7 @@ def break_glass_revoke_expired() -> int:
     revoked = 0
     for grant in expired:
         with transaction.atomic():
-            revoked += _break_glass_revoke(grant, because="expired")
+            revoked += break_glass_revoke(grant, because="expired")
     return revoked
 
 
@@ -340,5 +230,5 @@ def break_glass_revoke_for_complaint(*, complaint, actor=None) -> int:
     for grant in complaint.break_glass_grants.filter(revoked_at__isnull=True).select_related(
         "user", "referral", "complaint"
     ):
-        revoked += _break_glass_revoke(grant, because="complaint closed", actor=actor)
+        revoked += break_glass_revoke(grant, because="complaint closed", actor=actor)
     return revoked

@@ -1,6 +1,11 @@
+"""Scheduled work of the Standards and Compliance Unit. Each task is thin: it calls a service."""
+
 from celery import shared_task
 
-from .services import audit_checkpoint_record
+from workflows.complaint.services import complaints_mark_overdue as mark_complaints_overdue
+
+from .audit import audit_checkpoint_record
+from .services import break_glass_revoke_expired as revoke_expired_grants
 
 
 @shared_task
@@ -12,14 +17,10 @@ def audit_verify_checkpoint() -> dict:
 @shared_task
 def break_glass_revoke_expired() -> int:
     """Remove the case permission of every break-glass grant whose time is up."""
-    from .services import break_glass_revoke_expired as revoke
-
-    return revoke()
+    return revoke_expired_grants()
 
 
 @shared_task
 def complaints_mark_overdue() -> int:
     """Mark complaints past their acknowledgement or response date and tell the unit."""
-    from .complaint_services import complaints_mark_overdue as mark
-
-    return mark()
+    return mark_complaints_overdue()

@@ -12,8 +12,9 @@ def _execute(connection, statements: dict[str, list[str]]) -> None:
 
 
 def install(connection) -> None:
-    _execute(connection, {"sqlite": _migration.SQLITE_CREATE,
-                          "postgresql": _migration.POSTGRES_CREATE})
+    _execute(
+        connection, {"sqlite": _migration.SQLITE_CREATE, "postgresql": _migration.POSTGRES_CREATE}
+    )
 
 
 def remove(connection) -> None:

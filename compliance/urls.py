@@ -1,8 +1,15 @@
-"""URLs of the complaint forms (open to everyone) and the unit's pages. Included at the root."""
+"""URLs of the complaint forms (open to everyone) and the unit's pages. Included at the root.
+
+The complaint pages are the complaint process's (workflows/complaint/views/); the audit
+explorer and break-glass access are the unit's own.
+"""
 
 from django.urls import path
 
-from .views import audit, complaints, public
+from workflows.complaint.views import public
+from workflows.complaint.views import unit as complaints
+
+from .views import audit, break_glass
 
 app_name = "compliance"
 
@@ -22,13 +29,13 @@ urlpatterns = [
     ),
     path(
         "compliance/cases/<uuid:public_id>/break-glass/",
-        complaints.break_glass,
+        break_glass.break_glass,
         name="break_glass",
     ),
-    path("compliance/your-access/", complaints.my_access, name="my_access"),
+    path("compliance/your-access/", break_glass.my_access, name="my_access"),
     path(
         "compliance/your-access/<uuid:grant_id>/end/",
-        complaints.break_glass_finish,
+        break_glass.break_glass_finish,
         name="break_glass_end",
     ),
     path("compliance/audit/", audit.explorer, name="audit"),

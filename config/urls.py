@@ -23,7 +23,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("referrals/", include("referrals.urls")),
-    path("", include("workflows.urls")),
-    path("", include("workflows.channel_urls")),
+    path("", include("workflows.referral.urls")),
+    path("", include("workflows.channel.urls")),
     path("", include("compliance.urls")),
 ]

@@ -3,6 +3,7 @@
 import logging
 from collections.abc import Iterable
 
+from celery import current_app
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from .models import Notification
 
+DELIVER_TASK = "notifications.tasks.notification_deliver"
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 10
 
@@ -48,10 +50,9 @@ def notification_queue(
 
 def _enqueue(notification_id: int) -> None:
     """Hand the delivery to Celery; if the broker is down the record waits for the resend job."""
-    from .tasks import notification_deliver
-
     try:
-        notification_deliver.delay(notification_id)
+        # By name, as the worker knows it: the task module calls these services.
+        current_app.tasks[DELIVER_TASK].delay(notification_id)
     except Exception:  # broker outage: the periodic resend picks it up later
         logger.warning("Broker unavailable; notification %s left pending", notification_id)
 

@@ -8,8 +8,11 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from workflows.engine.clocks import information_request_create
+from workflows.referral.intake import referral_submit
+
 from .models import Referral
-from .services import referral_create_draft, referral_submit, referral_update_section
+from .services import referral_create_draft, referral_update_section
 
 
 def _date(prefix: str, day) -> dict:
@@ -54,21 +57,12 @@ def _make(referrer, answers: dict[str, dict], *, submit: bool) -> Referral:
     return referral
 
 
-def _can_submit() -> bool:
-    try:
-        from workflows.services import referral_process_start  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def build_cases(users) -> str:
     camden = users.by_key["referrer-camden"]
     manchester = users.by_key["referrer-manchester"]
     if Referral.objects.filter(created_by__in=[camden, manchester]).exists():
         return "Demo referrals: already present, left as they are"
     today = timezone.localdate()
-    submit = _can_submit()
     made = {"draft": 0, "submitted": 0}
     with transaction.atomic():
         dob = today.replace(year=today.year - 15, day=1)
@@ -112,50 +106,46 @@ def build_cases(users) -> str:
         for referrer, answers in drafts:
             _make(referrer, answers, submit=False)
             made["draft"] += 1
-        if submit:
-            first = _make(camden, _answers(ryan, "NW1 2DB", right_wing, camden), submit=True)
-            # A repeat referral about the same young person, from another school: it is linked
-            # to the first as a possible previous referral for triage to confirm or dismiss.
-            _make(
+        first = _make(camden, _answers(ryan, "NW1 2DB", right_wing, camden), submit=True)
+        # A repeat referral about the same young person, from another school: it is linked
+        # to the first as a possible previous referral for triage to confirm or dismiss.
+        _make(
+            camden,
+            _answers(
+                {**ryan, "first_name": "Rian"},
+                "NW1 2DB",
+                {
+                    **right_wing,
+                    "narrative": "Has shown other pupils videos of mass-casualty attacks.",
+                    "concern_type": "violence_fascination",
+                },
                 camden,
-                _answers(
-                    {**ryan, "first_name": "Rian"},
-                    "NW1 2DB",
-                    {
-                        **right_wing,
-                        "narrative": "Has shown other pupils videos of mass-casualty attacks.",
-                        "concern_type": "violence_fascination",
-                    },
-                    camden,
-                ),
-                submit=True,
-            )
-            _make(
+            ),
+            submit=True,
+        )
+        _make(
+            manchester,
+            _answers(
+                {
+                    "first_name": "Hana",
+                    "last_name": "Demo",
+                    "approximate_age": 19,
+                    "gender": "female",
+                },
+                "M60 2LA",
+                {
+                    "concern_type": "islamist",
+                    "narrative": "Has started to express support for a proscribed group.",
+                    "seen_or_heard": "A lecturer read her posts on a college forum.",
+                },
                 manchester,
-                _answers(
-                    {
-                        "first_name": "Hana",
-                        "last_name": "Demo",
-                        "approximate_age": 19,
-                        "gender": "female",
-                    },
-                    "M60 2LA",
-                    {
-                        "concern_type": "islamist",
-                        "narrative": "Has started to express support for a proscribed group.",
-                        "seen_or_heard": "A lecturer read her posts on a college forum.",
-                    },
-                    manchester,
-                ),
-                submit=True,
-            )
-            made["submitted"] += 3
-            from workflows.deadline_services import information_request_create
-
-            information_request_create(
-                referral=first,
-                user=users.by_key["la-camden"],
-                question="Has Ryan said anything more about the 'race war' since you referred him?",
-            )
-    note = "" if submit else " (workflow not available: drafts only)"
-    return f"Demo referrals: {made['submitted']} submitted, {made['draft']} drafts{note}"
+            ),
+            submit=True,
+        )
+        made["submitted"] += 3
+        information_request_create(
+            referral=first,
+            user=users.by_key["la-camden"],
+            question="Has Ryan said anything more about the 'race war' since you referred him?",
+        )
+    return f"Demo referrals: {made['submitted']} submitted, {made['draft']} drafts"

@@ -20,6 +20,8 @@ from django.db import connection, transaction
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 
+from compliance.audit import audit_record
+
 from .models import Gender, PossibleDuplicate, Referral, ReferralStatus
 
 STRONG_NAME = 0.85
@@ -249,8 +251,6 @@ def duplicates_link(*, referral: Referral) -> list[PossibleDuplicate]:
 
     Idempotent: links that already exist (and any decision recorded on them) are kept.
     """
-    from compliance.services import audit_record
-
     matches = duplicates_find(referral=referral)
     with transaction.atomic():
         if matches:

@@ -94,7 +94,10 @@ class Referral(models.Model):
     town = models.CharField(max_length=100, blank=True)
     postcode = models.CharField(max_length=8, blank=True, db_index=True)
     local_authority = models.ForeignKey(
-        "regions.LocalAuthority", null=True, blank=True, on_delete=models.PROTECT,
+        "regions.LocalAuthority",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="referrals",
     )
     school_or_employer = models.CharField(max_length=200, blank=True)
@@ -132,11 +135,17 @@ class Referral(models.Model):
 
     # Routing, set on submission
     police_force_area = models.ForeignKey(
-        "regions.PoliceForceArea", null=True, blank=True, on_delete=models.PROTECT,
+        "regions.PoliceForceArea",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     region = models.ForeignKey(
-        "regions.CTRegion", null=True, blank=True, on_delete=models.PROTECT,
+        "regions.CTRegion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="referrals",
     )
     # Lower-cased, accent-free name tokens (names and aliases) for duplicate matching.
@@ -234,7 +243,10 @@ class PossibleDuplicate(models.Model):
         max_length=10, choices=Decision.choices, default=Decision.PENDING, db_index=True
     )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     decided_at = models.DateTimeField(null=True, blank=True)

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
 from accounts.roles import Role
+from compliance.selectors import break_glass_active, is_compliance_officer
 
 from .models import Referral
 
@@ -32,8 +33,6 @@ def can_view_case(user, referral: Referral) -> bool:
     grant's own expiry decides, so access ends on time even before the periodic job removes
     the permission.
     """
-    from compliance.selectors import break_glass_active, is_compliance_officer
-
     if not (user and user.is_authenticated and user.is_active):
         return False
     if not user.has_perm(VIEW_REFERRAL, referral):

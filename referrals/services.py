@@ -17,17 +17,22 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.roles import Role
-from compliance.services import audit_record
+from compliance.audit import audit_record
+from compliance.services import case_read_record
 from config.errors import ApplicationError, PermissionDenied
 from notifications.services import notification_queue
-from regions.selectors import RoutingError, local_authority_for_postcode, route_local_authority
+from regions.selectors import (
+    Route,
+    RoutingError,
+    local_authority_for_postcode,
+    route_local_authority,
+)
 
 from .attachments import MARKED_TEXT_MESSAGE, FileRefused, check_file, marking_found
 from .duplicates import search_names_for
-from .forms import SECTIONS, DeclarationForm, InformationAnswerForm, Section
+from .forms import SECTIONS, DeclarationForm, Section
 from .models import (
     Attachment,
-    InformationRequest,
     ReferenceCounter,
     Referral,
     ReferralStatus,
@@ -75,7 +80,8 @@ def _refuse_marked_text(form: forms.Form) -> None:
             form.add_error(name, MARKED_TEXT_MESSAGE)
 
 
-def _validated(form: forms.Form) -> forms.Form:
+def validated(form: forms.Form) -> forms.Form:
+    """The form, valid and free of protective markings; else InvalidForm carrying it."""
     if form.is_valid():
         _refuse_marked_text(form)
     if form.errors:
@@ -258,8 +264,6 @@ def attachment_open(*, user, attachment: Attachment):
     """Open a stored file for someone allowed to read it, recording the read."""
     if not can_read_attachments(user, attachment.referral):
         raise PermissionDenied()
-    from compliance.services import case_read_record
-
     referral = attachment.referral
     with transaction.atomic():
         if is_author(user, referral):
@@ -307,98 +311,52 @@ def _receipt_body(referral: Referral) -> str:
     )
 
 
-def referral_submit(*, user, referral: Referral, declaration_confirmed: bool) -> Referral:
-    """Submit a complete draft: reference, routing, audit, workflow start and receipt, all in
-    one transaction, so that a failure anywhere leaves the draft exactly as it was.
+def referral_submission_record(
+    *, user, referral: Referral, declaration_confirmed: bool
+) -> tuple[Referral, Route]:
+    """Check a complete draft and record it as submitted: reference, routing and audit.
+
+    Runs inside the caller's transaction (workflows/referral/intake.py), which also starts
+    the process and queues the receipt, so a failure anywhere leaves the draft as it was.
     """
-    from workflows import services as workflow_services
-
-    form = _validated(DeclarationForm(data={"confirm": "on"} if declaration_confirmed else {}))
-    with transaction.atomic():
-        locked = _lock_own_draft(user, referral)
-        missing = sections_incomplete(locked)
-        if missing:
-            raise IncompleteReferral(missing)
-        route = route_local_authority(locked.local_authority)
-        now = timezone.now()
-        locked.reference = _next_reference(timezone.localtime(now).year)
-        locked.status = ReferralStatus.SUBMITTED
-        locked.submitted_at = now
-        locked.local_authority = route.local_authority
-        locked.police_force_area = route.police_force_area
-        locked.region = route.region
-        locked.search_names = search_names_for(locked)
-        locked.declaration_confirmed = form.cleaned_data["confirm"]
-        locked.save()
-        audit_record(
-            actor=user,
-            action="referral.submitted",
-            obj=locked,
-            case_reference=locked.reference,
-            role=Role.REFERRER,
-            detail={
-                "region": route.region.slug,
-                "local_authority": route.local_authority.code,
-                "police_force_area": route.police_force_area.code,
-            },
-        )
-        workflow_services.referral_process_start(referral=locked, route=route, actor=user)
-        notification_queue(
-            kind="referral_receipt",
-            dedupe_key=f"referral-receipt:{locked.public_id}",
-            to=[user.email],
-            subject=f"Prevent referral received: {locked.reference}",
-            body=_receipt_body(locked),
-            case_reference=locked.reference,
-        )
-    return locked
+    form = validated(DeclarationForm(data={"confirm": "on"} if declaration_confirmed else {}))
+    locked = _lock_own_draft(user, referral)
+    missing = sections_incomplete(locked)
+    if missing:
+        raise IncompleteReferral(missing)
+    route = route_local_authority(locked.local_authority)
+    now = timezone.now()
+    locked.reference = _next_reference(timezone.localtime(now).year)
+    locked.status = ReferralStatus.SUBMITTED
+    locked.submitted_at = now
+    locked.local_authority = route.local_authority
+    locked.police_force_area = route.police_force_area
+    locked.region = route.region
+    locked.search_names = search_names_for(locked)
+    locked.declaration_confirmed = form.cleaned_data["confirm"]
+    locked.save()
+    audit_record(
+        actor=user,
+        action="referral.submitted",
+        obj=locked,
+        case_reference=locked.reference,
+        role=Role.REFERRER,
+        detail={
+            "region": route.region.slug,
+            "local_authority": route.local_authority.code,
+            "police_force_area": route.police_force_area.code,
+        },
+    )
+    return locked, route
 
 
-def information_request_answer(
-    *, user, information_request: InformationRequest, answer: str
-) -> InformationRequest:
-    """The referrer answers a question put to them about their referral."""
-    from workflows.deadline_services import information_received
-
-    form = _validated(InformationAnswerForm(data={"answer": answer}))
-    with transaction.atomic():
-        locked = (
-            InformationRequest.objects.select_for_update()
-            .select_related("referral", "requested_by")
-            .filter(pk=information_request.pk)
-            .first()
-        )
-        if locked is None or not (is_referrer(user) and is_author(user, locked.referral)):
-            raise PermissionDenied()
-        if locked.answered_at is not None:
-            raise ApplicationError("You have already answered this question", field="answer")
-        if locked.referral.status not in {ReferralStatus.SUBMITTED, ReferralStatus.IN_PROGRESS}:
-            raise ApplicationError(
-                "This referral is closed, so answers can no longer be added", field="answer"
-            )
-        locked.answer = form.cleaned_data["answer"]
-        locked.answered_at = timezone.now()
-        locked.save(update_fields=["answer", "answered_at"])
-        reference = locked.referral.reference or ""
-        audit_record(
-            actor=user,
-            action="information_request.answered",
-            obj=locked,
-            case_reference=reference,
-            role=Role.REFERRER,
-            detail={"referral": str(locked.referral.public_id)},
-        )
-        # Task clocks paused while waiting for this answer start again.
-        information_received(information_request=locked)
-        notification_queue(
-            kind="information_request_answered",
-            dedupe_key=f"information-request-answered:{locked.public_id}",
-            to=[locked.requested_by.email],
-            subject=f"The referrer has answered your question on {reference}",
-            body=(
-                f"The referrer has answered your question on referral {reference}.\n\n"
-                "Sign in to the service to read the answer."
-            ),
-            case_reference=reference,
-        )
-    return locked
+def referral_receipt_queue(*, user, referral: Referral) -> None:
+    """The referrer's receipt, sent once the submission commits."""
+    notification_queue(
+        kind="referral_receipt",
+        dedupe_key=f"referral-receipt:{referral.public_id}",
+        to=[user.email],
+        subject=f"Prevent referral received: {referral.reference}",
+        body=_receipt_body(referral),
+        case_reference=referral.reference,
+    )

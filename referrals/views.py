@@ -14,6 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from config.errors import ApplicationError
 from regions.selectors import RoutingError, local_authority_for_postcode
+from workflows.engine.clocks import information_request_answer
+from workflows.referral.intake import referral_submit
 
 from . import selectors, services
 from .forms import SECTIONS, AttachmentForm, DeclarationForm, InformationAnswerForm
@@ -325,9 +327,7 @@ def declaration(request: HttpRequest, public_id) -> HttpResponse:
         form = DeclarationForm(request.POST)
         if form.is_valid():
             try:
-                services.referral_submit(
-                    user=request.user, referral=referral, declaration_confirmed=True
-                )
+                referral_submit(user=request.user, referral=referral, declaration_confirmed=True)
             except services.IncompleteReferral as exc:
                 errors = [
                     {
@@ -405,7 +405,7 @@ def information_answer(request: HttpRequest, public_id, request_id) -> HttpRespo
     referral = selectors.referral_for_referrer(request.user, public_id)
     question = selectors.information_request_for_referrer(request.user, referral, request_id)
     try:
-        services.information_request_answer(
+        information_request_answer(
             user=request.user, information_request=question, answer=request.POST.get("answer", "")
         )
     except ApplicationError as exc:

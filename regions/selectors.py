@@ -54,6 +54,20 @@ class Route:
     ctp_team: Team
     regional_team: Team
 
+    def team(self, kind: str) -> Team:
+        """The route's team of one kind (police, LA, advisers, panel)."""
+        return {
+            Team.Kind.CTP_PREVENT: self.ctp_team,
+            Team.Kind.LA_PREVENT: self.la_team,
+            Team.Kind.REGIONAL_ADVISERS: self.regional_team,
+            Team.Kind.CHANNEL_PANEL: self.channel_panel,
+        }[kind]
+
+    @property
+    def teams(self) -> tuple[Team, Team, Team, Team]:
+        """Police, LA, advisers and panel: the order in which a user's acting team is chosen."""
+        return (self.ctp_team, self.la_team, self.regional_team, self.channel_panel)
+
 
 def normalise_postcode(value: str) -> str:
     """'sw1a2aa' -> 'SW1A 2AA'. Raises RoutingError for anything not shaped like a UK postcode."""

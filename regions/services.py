@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.text import slugify
 
-from compliance.services import audit_record
+from compliance.audit import audit_record
 
 from .models import CTRegion, LocalAuthority, PoliceForceArea, Team, TeamMembership
 

@@ -1,7 +1,9 @@
+"""Scheduled work of the case processes. Each task is thin: it calls a service."""
+
 from celery import shared_task
 from viewflow.workflow.timers import fire_due_timers
 
-from . import deadline_services
+from .engine import clocks
 
 
 @shared_task
@@ -12,4 +14,4 @@ def workflow_fire_timers() -> int:
 
 @shared_task
 def tasks_mark_overdue() -> int:
-    return deadline_services.tasks_mark_overdue()
+    return clocks.tasks_mark_overdue()

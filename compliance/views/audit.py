@@ -19,8 +19,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import selectors
+from ..audit import audit_record
 from ..filters import AuditEventFilter
-from ..services import UNIT_NAME, audit_record
+from ..services import UNIT_NAME
+from ..tasks import audit_verify_checkpoint
 from .common import unit_required
 
 logger = logging.getLogger(__name__)
@@ -143,8 +145,6 @@ def export(request: HttpRequest) -> HttpResponse:
 
 
 def _queue_verification() -> None:
-    from ..tasks import audit_verify_checkpoint
-
     try:
         audit_verify_checkpoint.delay()
     except Exception:  # broker outage: the periodic job will verify anyway

@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "guardian",
+    "rules",
     "viewflow",
     "viewflow.workflow",
     "rest_framework",

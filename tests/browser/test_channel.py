@@ -30,16 +30,25 @@ def _user(email, full_name, role, *teams):
 def camden(regions_loaded):
     route = route_local_authority(CAMDEN)
     return SimpleNamespace(
-        chair=_user("lee.lead@camden.example", "Lee Lead", Role.LA_PREVENT_LEAD,
-                    route.la_team, route.channel_panel),
-        panel=_user("morgan.member@camden.example", "Morgan Member", Role.CHANNEL_PANEL_MEMBER,
-                    route.channel_panel),
-        police=_user("pat.police@police.example", "Pat Police", Role.CTP_PREVENT_OFFICER,
-                     route.ctp_team),
+        chair=_user(
+            "lee.lead@camden.example",
+            "Lee Lead",
+            Role.LA_PREVENT_LEAD,
+            route.la_team,
+            route.channel_panel,
+        ),
+        panel=_user(
+            "morgan.member@camden.example",
+            "Morgan Member",
+            Role.CHANNEL_PANEL_MEMBER,
+            route.channel_panel,
+        ),
+        police=_user(
+            "pat.police@police.example", "Pat Police", Role.CTP_PREVENT_OFFICER, route.ctp_team
+        ),
         referrer=_user("sam.safeguarding@school.example", "Sam Safeguarding", Role.REFERRER),
         provider=_user("jo.mentor@mentoring.example", "Jo Mentor", Role.INTERVENTION_PROVIDER),
-        other_provider=_user("kit.coach@coaching.example", "Kit Coach",
-                             Role.INTERVENTION_PROVIDER),
+        other_provider=_user("kit.coach@coaching.example", "Kit Coach", Role.INTERVENTION_PROVIDER),
     )
 
 
@@ -62,11 +71,8 @@ def _fill_date(scope, day: date):
     scope.get_by_label("Year").fill(str(day.year))
 
 
-def test_panel_chair_adopts_records_consent_and_builds_a_support_plan(
-    page, axe, sign_in, camden
-):
-    referral = at_channel(camden, first_name="Robin", last_name="Example",
-                          dob=date(2010, 4, 2))
+def test_panel_chair_adopts_records_consent_and_builds_a_support_plan(page, axe, sign_in, camden):
+    referral = at_channel(camden, first_name="Robin", last_name="Example", dob=date(2010, 4, 2))
     sign_in(camden.chair)
     axe()
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Channel panel").click()
@@ -78,18 +84,21 @@ def test_panel_chair_adopts_records_consent_and_builds_a_support_plan(
     axe()
     _submit(page, "Record the decision")
     expect(page.locator(".govuk-error-summary")).to_contain_text(
-        "Select whether the panel adopts the case")
+        "Select whether the panel adopts the case"
+    )
     axe()
     _group(page, "Does the panel adopt the case?").get_by_label("Yes").check()
     page.get_by_label("The panel's rationale").fill("Vulnerable young person; support will help.")
     _submit(page, "Record the decision")
     expect(page.locator(".govuk-notification-banner")).to_contain_text(
-        f"Adoption decision recorded for {referral.reference}")
+        f"Adoption decision recorded for {referral.reference}"
+    )
     axe()
 
     page.get_by_role("link", name=f"Consent for {referral.reference}").click()
     expect(page.locator(".govuk-warning-text")).to_contain_text(
-        "a parent or guardian must consent as well")
+        "a parent or guardian must consent as well"
+    )
     axe()
     today = timezone.localdate()
     _group(page, "Does the person consent?").get_by_label("Yes").check()
@@ -97,13 +106,15 @@ def test_panel_chair_adopts_records_consent_and_builds_a_support_plan(
     _group(page, "How was the person's answer obtained?").get_by_label("In person").check()
     _submit(page, "Record consent")
     expect(page.locator(".govuk-error-summary")).to_contain_text(
-        "The person is under 18: enter the parent's or guardian's name")
+        "The person is under 18: enter the parent's or guardian's name"
+    )
     axe()
     page.get_by_label("Parent's or guardian's full name").fill("Alex Example")
     _group(page, "Does the parent or guardian consent?").get_by_label("Yes").check()
     _fill_date(_group(page, "Date the parent or guardian gave or refused consent"), today)
     _group(page, "How was the parent's or guardian's answer obtained?").get_by_label(
-        "By phone").check()
+        "By phone"
+    ).check()
     _submit(page, "Record consent")
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Consent recorded")
 
@@ -113,16 +124,19 @@ def test_panel_chair_adopts_records_consent_and_builds_a_support_plan(
     page.get_by_label("Summary of the support plan").fill("Mentoring, and family support.")
     first = _group(page, "Intervention 1")
     first.get_by_label("Kind of intervention").select_option(
-        label="Ideological or theological mentoring")
+        label="Ideological or theological mentoring"
+    )
     first.get_by_label("Description").fill("Weekly mentoring sessions")
     first.get_by_label("Owner").select_option(value=camden.chair.email)
     first.get_by_label("Intervention provider (optional)").select_option(
-        value=camden.provider.email)
+        value=camden.provider.email
+    )
     second = _group(page, "Intervention 2 (optional)")
     second.get_by_label("Kind of intervention").select_option(label="Family support")
     _submit(page, "Save the support plan")
     expect(page.locator(".govuk-error-summary")).to_contain_text(
-        "Intervention 2: Describe the intervention")
+        "Intervention 2: Describe the intervention"
+    )
     axe()
     second = _group(page, "Intervention 2 (optional)")
     second.get_by_label("Description").fill("Sessions with the family")
@@ -132,8 +146,11 @@ def test_panel_chair_adopts_records_consent_and_builds_a_support_plan(
     expect(page.get_by_role("link", name=f"Panel review for {referral.reference}")).to_be_visible()
     axe()
 
-    kinds = list(Intervention.objects.filter(plan__referral=referral).values_list(
-        "kind", "provider__email").order_by("pk"))
+    kinds = list(
+        Intervention.objects.filter(plan__referral=referral)
+        .values_list("kind", "provider__email")
+        .order_by("pk")
+    )
     assert kinds == [("mentoring", camden.provider.email), ("family", None)]
 
 
@@ -149,7 +166,8 @@ def test_provider_records_a_session_and_sees_nothing_else(page, axe, sign_in, ca
     sign_in(camden.provider)
     axe()
     page.get_by_role("navigation", name="Menu").get_by_role(
-        "link", name="Your interventions").click()
+        "link", name="Your interventions"
+    ).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your interventions")
     rows = page.locator("tbody tr")
     expect(rows).to_have_count(1)
@@ -205,7 +223,8 @@ def test_the_other_channel_pages_have_no_accessibility_violations(page, axe, sig
     plan(exited, camden.panel, owner=camden.chair)
     review(exited, camden.chair, "exit")
     Task.objects.filter(process__channelprocess__referral=exited, status="SCHEDULED").update(
-        scheduled=timezone.now())
+        scheduled=timezone.now()
+    )
     fire_due_timers()
     not_adopted = at_channel(camden, first_name="Jamie", last_name="Specimen")
     adopt(not_adopted, camden.chair, adopt=False)
@@ -244,5 +263,6 @@ def test_the_other_channel_pages_have_no_accessibility_violations(page, axe, sig
     visit(f"/cases/{supported.public_id}/ask-referrer/", "Send the question")
 
     sign_in(camden.police, check=False)
-    visit(f"/channel/tasks/{open_task(not_adopted, 'not_adopted_outcome').pk}/",
-          "Record the decision")
+    visit(
+        f"/channel/tasks/{open_task(not_adopted, 'not_adopted_outcome').pk}/", "Record the decision"
+    )

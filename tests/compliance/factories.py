@@ -5,9 +5,12 @@ and tasks exactly as the service leaves them. People here are fictional.
 import factory
 
 from accounts.roles import Role
-from compliance import complaint_services as cs
 from compliance.models import Complaint, ComplaintCategory, Finding
-from tests.factories import UserFactory, _add_role
+from regions.selectors import route_local_authority
+from tests.factories import SubmittedReferralFactory, UserFactory, _add_role
+from workflows.complaint import services as cs
+from workflows.complaint.intake import complaint_submit
+from workflows.referral.intake import referral_process_start
 
 
 class ComplianceOfficerFactory(UserFactory):
@@ -39,7 +42,7 @@ class ReceivedComplaintFactory(factory.Factory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        return cs.complaint_submit(**kwargs)
+        return complaint_submit(**kwargs)
 
 
 class InvestigatingComplaintFactory(ReceivedComplaintFactory):
@@ -49,7 +52,7 @@ class InvestigatingComplaintFactory(ReceivedComplaintFactory):
 
     @classmethod
     def _create(cls, model_class, *args, investigator, **kwargs):
-        complaint = cs.complaint_submit(**kwargs)
+        complaint = complaint_submit(**kwargs)
         cs.complaint_triage(
             complaint=complaint,
             user=investigator,
@@ -97,21 +100,15 @@ class RespondedComplaintFactory(FindingMadeComplaintFactory):
 
 def started_case(**kwargs):
     """A submitted referral started through the referral flow, so its teams can see it."""
-    from regions.selectors import route_local_authority
-    from tests.factories import SubmittedReferralFactory
-    from workflows import services
 
     referral = SubmittedReferralFactory(**kwargs)
-    route = route_local_authority(referral.local_authority)
-    services.referral_process_start(referral=referral, route=route, actor=referral.created_by)
+    referral_process_start(referral=referral, actor=referral.created_by)
     referral.refresh_from_db()
     return referral
 
 
 def case_team_member(referral, role=Role.LA_PREVENT_LEAD, **kwargs):
     """Someone in the case's local-authority (or police) team, who sees it through the team."""
-    from regions.selectors import route_local_authority
-
     route = route_local_authority(referral.local_authority)
     team = route.ctp_team if role == Role.CTP_PREVENT_OFFICER else route.la_team
     return UserFactory(role=role, teams=[team], **kwargs)

@@ -20,9 +20,15 @@ from django.db import DatabaseError, connection, transaction
 
 from accounts.models import User
 from compliance import triggers
-from compliance.audit import GENESIS_HASH, HASHED_FIELDS, compute_hash
+from compliance.audit import (
+    GENESIS_HASH,
+    HASHED_FIELDS,
+    audit_checkpoint_record,
+    audit_record,
+    audit_verify,
+    compute_hash,
+)
 from compliance.models import AuditCheckpoint, AuditEvent
-from compliance.services import audit_checkpoint_record, audit_record, audit_verify
 from compliance.tasks import audit_verify_checkpoint
 from config.celery import app as celery_app
 

@@ -14,11 +14,10 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from compliance import complaint_services as cs
 from compliance import triggers
+from compliance.audit import audit_checkpoint_record, audit_record, audit_verify
 from compliance.models import AuditCheckpoint, AuditEvent, Finding
 from compliance.selectors import complaint_figures
-from compliance.services import audit_checkpoint_record, audit_record, audit_verify
 from tests.compliance.factories import (
     ComplianceOfficerFactory,
     InvestigatingComplaintFactory,
@@ -26,6 +25,7 @@ from tests.compliance.factories import (
     audit_events_bulk,
 )
 from tests.factories import PASSWORD
+from workflows.complaint import services as cs
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")

@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import Role
-from compliance import complaint_services as cs
 from compliance.models import AuditEvent, BreakGlassGrant
 from compliance.selectors import break_glass_active
 from compliance.services import break_glass_end, break_glass_open, break_glass_revoke_expired
@@ -25,6 +24,7 @@ from tests.compliance.factories import (
     started_case,
 )
 from tests.factories import PASSWORD, UserFactory
+from workflows.complaint import services as cs
 
 pytestmark = pytest.mark.django_db
 VIEW = "referrals.view_referral"
@@ -122,7 +122,7 @@ def test_grant_is_read_only_time_limited_and_flagged(case, investigator, complai
 
 
 def test_a_grant_does_not_let_the_officer_write_to_the_case(case, investigator, complaint):
-    from workflows import services as case_services
+    from workflows.referral import services as case_services
 
     break_glass_open(user=investigator, referral=case, reason=REASON)
     user = fresh(investigator)
@@ -365,7 +365,7 @@ def test_a_document_read_under_break_glass_is_flagged(client, case, investigator
 
 
 def test_a_grant_does_not_let_the_officer_ask_the_referrer_anything(case, investigator, complaint):
-    from workflows import deadline_services
+    from workflows.engine import clocks as deadline_services
 
     break_glass_open(user=investigator, referral=case, reason=REASON)
     with pytest.raises(PermissionDenied):

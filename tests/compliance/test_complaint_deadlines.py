@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core import mail
 
-from compliance import complaint_services as cs
 from compliance.models import AuditEvent, Complaint
 from compliance.tasks import complaints_mark_overdue
 from notifications.models import Notification
@@ -19,6 +18,7 @@ from tests.compliance.factories import (
     ReceivedComplaintFactory,
     RespondedComplaintFactory,
 )
+from workflows.complaint import services as cs
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")

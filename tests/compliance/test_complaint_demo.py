@@ -3,10 +3,10 @@
 import pytest
 
 from accounts import demo
-from compliance.demo import build_cases
+from compliance.audit import audit_verify
 from compliance.models import Complaint, ComplaintStatus
-from compliance.services import audit_verify
 from referrals import demo as referral_demo
+from workflows.complaint.demo import build_cases
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,6 @@ from django.utils import timezone
 from viewflow.workflow.status import PROCESS
 
 from accounts.roles import Role
-from compliance import complaint_services as cs
 from compliance.models import (
     AuditEvent,
     ComplaintLetter,
@@ -19,7 +18,6 @@ from compliance.models import (
     Finding,
     OrganisationContact,
 )
-from compliance.selectors import complaint_open_tasks
 from config.errors import ApplicationError, PermissionDenied
 from tests.compliance.factories import (
     ComplianceOfficerFactory,
@@ -30,6 +28,8 @@ from tests.compliance.factories import (
     started_case,
 )
 from tests.factories import DraftReferralFactory, UserFactory
+from workflows.complaint import services as cs
+from workflows.complaint.selectors import complaint_open_tasks
 
 pytestmark = pytest.mark.django_db
 

@@ -10,12 +10,12 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from accounts.roles import Role
-from compliance import complaint_services as cs
 from compliance.models import AuditEvent, Complaint, ComplaintLetter, ComplaintStatus
-from compliance.selectors import complaint_open_tasks
 from config.errors import ApplicationError
 from notifications.models import Notification
 from tests.factories import PASSWORD, UserFactory
+from workflows.complaint.intake import complaint_submit
+from workflows.complaint.selectors import complaint_open_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -94,8 +94,8 @@ def test_public_complaint_gets_a_reference_a_receipt_and_a_triage_task(
 
 
 def test_references_count_up_within_the_year():
-    first = cs.complaint_submit(**_service_answers())
-    second = cs.complaint_submit(**_service_answers())
+    first = complaint_submit(**_service_answers())
+    second = complaint_submit(**_service_answers())
     assert int(second.reference[-6:]) == int(first.reference[-6:]) + 1
 
 
@@ -171,7 +171,7 @@ def test_a_postal_address_is_enough(client):
 )
 def test_the_service_checks_the_same_rules(overrides, field):
     with pytest.raises(ApplicationError) as refused:
-        cs.complaint_submit(**_service_answers(**overrides))
+        complaint_submit(**_service_answers(**overrides))
     assert refused.value.field == field
     assert not Complaint.objects.exists()
 

@@ -8,7 +8,6 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from compliance.models import Complaint, ComplaintStatus
-from compliance.selectors import complaint_open_tasks
 from tests.compliance.factories import (
     ComplianceOfficerFactory,
     InvestigatingComplaintFactory,
@@ -17,6 +16,7 @@ from tests.compliance.factories import (
     started_case,
 )
 from tests.factories import PASSWORD, UserFactory
+from workflows.complaint.selectors import complaint_open_tasks
 
 pytestmark = pytest.mark.django_db
 

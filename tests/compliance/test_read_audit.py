@@ -2,7 +2,6 @@
 channel, and whether through break-glass access; and the "who has seen this case" report.
 """
 
-
 import pytest
 from django.urls import reverse
 

@@ -306,14 +306,20 @@ def test_production_refuses_notify_without_its_keys():
     from django.conf import settings
 
     env = {
-        "PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "SECRET_KEY": "k" * 60, "ALLOWED_HOSTS": "prevent.example.gov.uk",
+        "PATH": os.environ["PATH"],
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": "k" * 60,
+        "ALLOWED_HOSTS": "prevent.example.gov.uk",
         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/prevent",
         "EMAIL_BACKEND": "notifications.backends.NotifyEmailBackend",
     }
     result = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"], cwd=settings.BASE_DIR,
-        env=env, capture_output=True, text=True, check=False,
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode != 0
     assert "NOTIFY_API_KEY and NOTIFY_TEMPLATE_ID" in result.stderr

@@ -3,8 +3,8 @@
 import pytest
 from celery.result import AsyncResult, EagerResult
 
+from compliance.audit import audit_record
 from compliance.models import AuditCheckpoint
-from compliance.services import audit_record
 from compliance.tasks import audit_verify_checkpoint
 from config.celery import app
 

@@ -83,7 +83,7 @@ def test_broker_outage_at_submission_loses_nothing(regions_loaded, celery_worker
     script = (
         "import django; django.setup();"
         "from accounts.models import User; from referrals.models import Referral;"
-        "from referrals.services import referral_submit;"
+        "from workflows.referral.intake import referral_submit;"
         f"r = Referral.objects.get(pk={draft.pk});"
         f"referral_submit(user=User.objects.get(pk={referrer.pk}), referral=r,"
         " declaration_confirmed=True)"

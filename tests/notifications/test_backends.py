@@ -38,8 +38,10 @@ class FakeNotify(BaseHTTPRequestHandler):
         )
         status = self.server.statuses.pop(0) if self.server.statuses else 201
         if status >= 400:
-            answer = {"status_code": status, "errors": [
-                {"error": "BadRequestError", "message": "Can't send to this recipient"}]}
+            answer = {
+                "status_code": status,
+                "errors": [{"error": "BadRequestError", "message": "Can't send to this recipient"}],
+            }
         else:
             answer = {"id": "740e5834-3a29-46b4-9a6f-16142fde533a", "content": {}}
         payload = json.dumps(answer).encode()
@@ -81,8 +83,9 @@ def _check_token(authorization: str) -> dict:
     scheme, token = authorization.split(" ")
     assert scheme == "Bearer"
     header_b64, claims_b64, signature_b64 = token.split(".")
-    expected = hmac.new(SECRET.encode(), f"{header_b64}.{claims_b64}".encode(),
-                        hashlib.sha256).digest()
+    expected = hmac.new(
+        SECRET.encode(), f"{header_b64}.{claims_b64}".encode(), hashlib.sha256
+    ).digest()
     assert hmac.compare_digest(_unb64(signature_b64), expected), "bad JWT signature"
     assert json.loads(_unb64(header_b64)) == {"typ": "JWT", "alg": "HS256"}
     return json.loads(_unb64(claims_b64))
@@ -95,17 +98,24 @@ def test_api_key_is_split_into_service_id_and_secret():
 
 
 def test_sends_one_signed_request_per_recipient(notify_settings):
-    sent = EmailMessage(subject="New Prevent task", body="A task is waiting.",
-                        to=["a@example.gov.uk", "b@example.gov.uk"]).send()
+    sent = EmailMessage(
+        subject="New Prevent task",
+        body="A task is waiting.",
+        to=["a@example.gov.uk", "b@example.gov.uk"],
+    ).send()
     assert sent == 1
     assert [r["json"]["email_address"] for r in notify_settings.requests] == [
-        "a@example.gov.uk", "b@example.gov.uk"]
+        "a@example.gov.uk",
+        "b@example.gov.uk",
+    ]
     request = notify_settings.requests[0]
     assert request["path"] == "/v2/notifications/email"
     assert request["headers"]["Content-Type"] == "application/json"
     assert request["json"]["template_id"] == TEMPLATE_ID
     assert request["json"]["personalisation"] == {
-        "subject": "New Prevent task", "body": "A task is waiting."}
+        "subject": "New Prevent task",
+        "body": "A task is waiting.",
+    }
     claims = _check_token(request["headers"]["Authorization"])
     assert claims["iss"] == SERVICE_ID
     assert abs(claims["iat"] - time.time()) < 30
@@ -159,8 +169,9 @@ def test_outbox_records_a_notify_failure_and_the_resend_delivers(
 ):
     notify_settings.statuses = [503]
     with django_capture_on_commit_callbacks(execute=True):
-        notice = services.notification_queue(kind="test", dedupe_key="notify:1",
-                                             to=["a@example.gov.uk"], subject="s", body="b")
+        notice = services.notification_queue(
+            kind="test", dedupe_key="notify:1", to=["a@example.gov.uk"], subject="s", body="b"
+        )
     notice.refresh_from_db()
     assert notice.status == Notification.Status.FAILED
     assert "503" in notice.last_error and SECRET not in notice.last_error

@@ -27,8 +27,13 @@ class BrokenBackend:
 
 def _queue(key="k1", **kwargs):
     return services.notification_queue(
-        kind="test", dedupe_key=key, to=kwargs.pop("to", ["a@example.gov.uk"]),
-        subject="Subject", body="Body", **kwargs)
+        kind="test",
+        dedupe_key=key,
+        to=kwargs.pop("to", ["a@example.gov.uk"]),
+        subject="Subject",
+        body="Body",
+        **kwargs,
+    )
 
 
 def test_delivered_exactly_once(django_capture_on_commit_callbacks):
@@ -125,8 +130,12 @@ def broker_down():
         celery_app.conf.update(saved)
         new_connections()
 
-    celery_app.conf.update(broker_url="redis://127.0.0.1:9/0", task_always_eager=False,
-                           task_publish_retry=False, broker_connection_timeout=1)
+    celery_app.conf.update(
+        broker_url="redis://127.0.0.1:9/0",
+        task_always_eager=False,
+        task_publish_retry=False,
+        broker_connection_timeout=1,
+    )
     new_connections()
     yield restore
     restore()
@@ -206,7 +215,10 @@ def test_retry_after_a_partial_failure_sends_nobody_a_second_copy(db, monkeypatc
 
     monkeypatch.setattr(EmailBackend, "send_messages", send_messages)
     notice = Notification.objects.create(
-        kind="test", dedupe_key="partial", subject="s", body="b",
+        kind="test",
+        dedupe_key="partial",
+        subject="s",
+        body="b",
         to=["a@example.gov.uk", "b@example.gov.uk", "c@example.gov.uk"],
     )
     assert notification_deliver(notification_id=notice.pk) is False
@@ -218,5 +230,7 @@ def test_retry_after_a_partial_failure_sends_nobody_a_second_copy(db, monkeypatc
     notice.refresh_from_db()
     assert notice.status == Notification.Status.SENT and notice.attempts == 2
     assert sorted(m.to[0] for m in mail.outbox) == [
-        "a@example.gov.uk", "b@example.gov.uk", "c@example.gov.uk",
+        "a@example.gov.uk",
+        "b@example.gov.uk",
+        "c@example.gov.uk",
     ]

@@ -19,6 +19,8 @@ from tests.factories import (
     SubmittedReferralFactory,
     UserFactory,
 )
+from workflows.engine.clocks import information_request_answer
+from workflows.referral.intake import referral_submit
 
 pytestmark = pytest.mark.django_db
 
@@ -54,9 +56,7 @@ def test_another_referrer_cannot_change_a_draft(referrer, other_referrer):
 
 
 def _submit(referrer, referral, **kwargs):
-    return services.referral_submit(
-        user=referrer, referral=referral, declaration_confirmed=True, **kwargs
-    )
+    return referral_submit(user=referrer, referral=referral, declaration_confirmed=True, **kwargs)
 
 
 def test_submission_assigns_reference_routes_and_starts_the_process(referrer):
@@ -115,7 +115,7 @@ def test_nothing_is_sent_before_commit(referrer, django_capture_on_commit_callba
 def test_if_the_process_cannot_start_nothing_is_left_half_made(
     referrer, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from workflows import services as workflow_services
+    from workflows.referral import intake as workflow_services
 
     draft = DraftReferralFactory(created_by=referrer)
     before = Referral.objects.filter(pk=draft.pk).values().get()
@@ -166,7 +166,7 @@ def test_unknown_postcode_without_a_chosen_authority_is_incomplete(referrer):
 def test_the_declaration_is_required(referrer):
     draft = DraftReferralFactory(created_by=referrer)
     with pytest.raises(services.InvalidForm) as caught:
-        services.referral_submit(user=referrer, referral=draft, declaration_confirmed=False)
+        referral_submit(user=referrer, referral=draft, declaration_confirmed=False)
     assert caught.value.form.errors == {
         "confirm": ["Confirm that the information you have given is correct"]
     }
@@ -186,7 +186,7 @@ class TestInformationRequests:
     ):
         question = InformationRequestFactory(referral=SubmittedReferralFactory(created_by=referrer))
         with django_capture_on_commit_callbacks(execute=True):
-            services.information_request_answer(
+            information_request_answer(
                 user=referrer, information_request=question, answer="He has moved school."
             )
         question.refresh_from_db()
@@ -201,7 +201,7 @@ class TestInformationRequests:
             ("TOP SECRET report attached", "Do not enter material marked SECRET"),
         ]:
             with pytest.raises(services.InvalidForm) as caught:
-                services.information_request_answer(
+                information_request_answer(
                     user=referrer, information_request=question, answer=answer
                 )
             assert caught.value.form.errors["answer"][0].startswith(message)
@@ -211,16 +211,12 @@ class TestInformationRequests:
     def test_only_the_referrer_may_answer_and_only_once(self, referrer, other_referrer):
         question = InformationRequestFactory(referral=SubmittedReferralFactory(created_by=referrer))
         with pytest.raises(PermissionDenied):
-            services.information_request_answer(
+            information_request_answer(
                 user=other_referrer, information_request=question, answer="x"
             )
-        services.information_request_answer(
-            user=referrer, information_request=question, answer="First"
-        )
+        information_request_answer(user=referrer, information_request=question, answer="First")
         with pytest.raises(ApplicationError, match="already answered"):
-            services.information_request_answer(
-                user=referrer, information_request=question, answer="Second"
-            )
+            information_request_answer(user=referrer, information_request=question, answer="Second")
         question.refresh_from_db()
         assert question.answer == "First"
 
@@ -229,9 +225,7 @@ class TestInformationRequests:
             referral=SubmittedReferralFactory(created_by=referrer, status=ReferralStatus.CLOSED)
         )
         with pytest.raises(ApplicationError, match="closed"):
-            services.information_request_answer(
-                user=referrer, information_request=question, answer="x"
-            )
+            information_request_answer(user=referrer, information_request=question, answer="x")
 
 
 def test_staff_cannot_use_referrer_services(referrer):

@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth.models import Group
 
 from accounts.models import User
+from compliance.audit import audit_verify
 from compliance.models import AuditEvent
-from compliance.services import audit_verify
 from regions.models import CTRegion, LocalAuthority, PoliceForceArea, Team, TeamMembership
 from regions.services import regions_load, team_add_member, team_remove_member
 from tests.regions import source_data

@@ -11,7 +11,7 @@ from accounts.roles import Role
 from referrals.models import Referral, ReferralStatus
 from regions.selectors import route_local_authority
 from regions.services import team_add_member
-from workflows import services
+from workflows.referral.intake import referral_process_start
 
 CAMDEN, WESTMINSTER, MANCHESTER = "E09000007", "E09000033", "E08000003"
 
@@ -98,7 +98,7 @@ def submit_referral(
         concern_type="extreme_right_wing",
         narrative="Shared violent extremist material.",
     )
-    services.referral_process_start(referral=referral, route=route, actor=referrer)
+    referral_process_start(referral=referral, actor=referrer)
     referral.refresh_from_db()
     return referral
 
@@ -111,16 +111,3 @@ def referral(people) -> Referral:
 @pytest.fixture
 def child_referral(people) -> Referral:
     return submit_referral(people.referrer, dob=date(2011, 3, 2), first_name="Young")
-
-
-@pytest.fixture(autouse=True)
-def _duplicate_check_available(monkeypatch):
-    """Until referrals.duplicates exists the flow's duplicate check has nothing to call."""
-    import importlib.util
-    import sys
-    import types
-
-    if importlib.util.find_spec("referrals.duplicates") is None:
-        module = types.ModuleType("referrals.duplicates")
-        module.duplicates_link = lambda *, referral: []
-        monkeypatch.setitem(sys.modules, "referrals.duplicates", module)

@@ -10,9 +10,10 @@ from viewflow.workflow.status import STATUS
 from accounts.roles import Role
 from config.errors import ApplicationError, PermissionDenied
 from regions.models import LocalAuthority
-from workflows import services
+from workflows.engine import services as engine
+from workflows.engine.permissions import VIEW_CASE, WORK_TASK
 from workflows.models import CaseTask
-from workflows.permissions import VIEW_CASE, WORK_TASK
+from workflows.referral import services
 
 from .conftest import MANCHESTER, WESTMINSTER, make_user, submit_referral
 from .helpers import open_task
@@ -33,7 +34,7 @@ def test_outsiders_cannot_claim_or_complete_police_work(people, referral, who):
     user = getattr(people, who)
     task = open_task(referral, "police_acknowledge")
     with pytest.raises(PermissionDenied):
-        services.task_claim(task=task, user=user)
+        engine.task_claim(task=task, user=user)
     with pytest.raises(PermissionDenied):
         services.task_acknowledge(task=task, user=user)
     assert Task.objects.get(pk=task.pk).status == STATUS.NEW
@@ -53,7 +54,7 @@ def test_outsiders_cannot_complete_la_work(people, referral, who):
 def test_team_members_can_claim_and_complete(people, referral, who, stage):
     user = getattr(people, who)
     task = open_task(referral, stage)
-    services.task_claim(task=task, user=user)
+    engine.task_claim(task=task, user=user)
     assert Task.objects.get(pk=task.pk).owner == user
     services.task_acknowledge(task=Task.objects.get(pk=task.pk), user=user)
     assert Task.objects.get(pk=task.pk).status == STATUS.DONE
@@ -62,9 +63,9 @@ def test_team_members_can_claim_and_complete(people, referral, who, stage):
 
 def test_claimed_task_cannot_be_completed_by_a_colleague(people, referral):
     task = open_task(referral, "police_acknowledge")
-    services.task_claim(task=task, user=people.police)
+    engine.task_claim(task=task, user=people.police)
     with pytest.raises(ApplicationError, match="already been claimed"):
-        services.task_claim(task=Task.objects.get(pk=task.pk), user=people.police2)
+        engine.task_claim(task=Task.objects.get(pk=task.pk), user=people.police2)
     with pytest.raises(ApplicationError, match="assigned to"):
         services.task_acknowledge(task=Task.objects.get(pk=task.pk), user=people.police2)
 
@@ -72,10 +73,10 @@ def test_claimed_task_cannot_be_completed_by_a_colleague(people, referral):
 def test_adviser_assigns_many_and_reassigns_to_cover_absence(people):
     referrals = [submit_referral(people.referrer) for _ in range(3)]
     tasks = [open_task(r, "police_acknowledge") for r in referrals]
-    assert services.tasks_assign(tasks=tasks, assignee=people.police, user=people.adviser) == 3
+    assert engine.tasks_assign(tasks=tasks, assignee=people.police, user=people.adviser) == 3
     assert {Task.objects.get(pk=t.pk).owner for t in tasks} == {people.police}
     reloaded = [Task.objects.get(pk=t.pk) for t in tasks]
-    services.tasks_assign(
+    engine.tasks_assign(
         tasks=reloaded, assignee=people.police2, user=people.adviser, reason="Cover for leave"
     )
     assert {Task.objects.get(pk=t.pk).owner for t in tasks} == {people.police2}
@@ -84,7 +85,7 @@ def test_adviser_assigns_many_and_reassigns_to_cover_absence(people):
 @pytest.mark.parametrize("who", ["adviser_other_region", "police", "la", "referrer"])
 def test_only_the_regions_adviser_may_assign(people, referral, who):
     with pytest.raises(PermissionDenied):
-        services.tasks_assign(
+        engine.tasks_assign(
             tasks=[open_task(referral, "police_acknowledge")],
             assignee=people.police,
             user=getattr(people, who),
@@ -93,7 +94,7 @@ def test_only_the_regions_adviser_may_assign(people, referral, who):
 
 def test_assignee_must_be_in_the_owning_team(people, referral):
     with pytest.raises(ApplicationError, match="is not in"):
-        services.tasks_assign(
+        engine.tasks_assign(
             tasks=[open_task(referral, "police_acknowledge")],
             assignee=people.la,
             user=people.adviser,
@@ -103,10 +104,10 @@ def test_assignee_must_be_in_the_owning_team(people, referral):
 
 def test_unclaim_by_owner_or_adviser_only(people, referral):
     task = open_task(referral, "la_acknowledge")
-    services.task_claim(task=task, user=people.la)
+    engine.task_claim(task=task, user=people.la)
     with pytest.raises(PermissionDenied):
-        services.task_unclaim(task=Task.objects.get(pk=task.pk), user=people.la2)
-    services.task_unclaim(task=Task.objects.get(pk=task.pk), user=people.adviser)
+        engine.task_unclaim(task=Task.objects.get(pk=task.pk), user=people.la2)
+    engine.task_unclaim(task=Task.objects.get(pk=task.pk), user=people.adviser)
     assert Task.objects.get(pk=task.pk).owner is None
 
 
@@ -120,7 +121,7 @@ def test_two_users_claiming_at_once_exactly_one_succeeds(regions_loaded, people)
     def claim(user):
         try:
             barrier.wait()
-            services.task_claim(task=Task.objects.get(pk=task_id), user=user)
+            engine.task_claim(task=Task.objects.get(pk=task_id), user=user)
             results[user.email] = "claimed"
         except ApplicationError as exc:
             results[user.email] = exc.message
@@ -139,9 +140,9 @@ def test_two_users_claiming_at_once_exactly_one_succeeds(regions_loaded, people)
 
 
 def test_transfer_moves_permissions_and_tasks(people, referral):
-    services.task_claim(task=open_task(referral, "la_acknowledge"), user=people.la)
+    engine.task_claim(task=open_task(referral, "la_acknowledge"), user=people.la)
     police_task = open_task(referral, "police_acknowledge")
-    services.task_claim(task=police_task, user=people.police)
+    engine.task_claim(task=police_task, user=people.police)
     westminster = LocalAuthority.objects.get(code=WESTMINSTER)
     services.case_transfer(
         referral=referral,
@@ -192,8 +193,6 @@ def test_transfer_needs_a_reason(people, referral):
 
 
 def test_new_team_member_gains_access_to_open_tasks(people, referral):
-    newcomer = make_user(
-        "new@police.example", Role.CTP_PREVENT_OFFICER, *people.police.teams.all()
-    )
+    newcomer = make_user("new@police.example", Role.CTP_PREVENT_OFFICER, *people.police.teams.all())
     assert newcomer.has_perm(WORK_TASK, open_task(referral, "police_acknowledge"))
     assert not newcomer.has_perm(WORK_TASK, open_task(referral, "la_acknowledge"))

@@ -12,7 +12,7 @@ from viewflow.workflow.timers import fire_due_timers
 
 from accounts.roles import Role
 from referrals.models import InformationRequest
-from workflows import channel_services as channel
+from workflows.channel import services as channel
 from workflows.models import (
     AgendaItem,
     ChannelDecision,
@@ -85,17 +85,30 @@ def assert_error_summary(response, *messages):
         assert message in html
 
 
-OUTSIDERS = ["police_other_region", "la_other_la", "westminster_la", "referrer", "compliance",
-             "adviser_other_region", "adviser"]
+OUTSIDERS = [
+    "police_other_region",
+    "la_other_la",
+    "westminster_la",
+    "referrer",
+    "compliance",
+    "adviser_other_region",
+    "adviser",
+]
 
 
 # --- Who may open which page ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("who", "status"), [
-    ("chair", 200), ("panel", 200), ("police", 404), ("provider", 404),
-    *[(outsider, 404) for outsider in OUTSIDERS],
-])
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("chair", 200),
+        ("panel", 200),
+        ("police", 404),
+        ("provider", 404),
+        *[(outsider, 404) for outsider in OUTSIDERS],
+    ],
+)
 def test_adoption_page_role_matrix(client, people, chair, provider, at_channel, who, status):
     user = {"chair": chair, "provider": provider}.get(who) or getattr(people, who)
     response = get_as(client, user, task_url(at_channel, "adoption_decision"))
@@ -107,8 +120,12 @@ def test_adoption_page_role_matrix(client, people, chair, provider, at_channel, 
 def test_adoption_by_a_panel_member_who_is_not_the_chair_is_refused_clearly(
     client, people, at_channel
 ):
-    response = post_as(client, people.panel, task_url(at_channel, "adoption_decision"),
-                       {"adopt": "yes", "rationale": "Agreed"})
+    response = post_as(
+        client,
+        people.panel,
+        task_url(at_channel, "adoption_decision"),
+        {"adopt": "yes", "rationale": "Agreed"},
+    )
     assert response.status_code == 403
     assert_error_summary(response, "Only the panel&#x27;s chair, from the local authority")
     assert not ChannelDecision.objects.filter(referral=at_channel).exists()
@@ -116,11 +133,15 @@ def test_adoption_by_a_panel_member_who_is_not_the_chair_is_refused_clearly(
 
 
 def test_chair_adopts_the_case(client, people, chair, at_channel):
-    meeting = PanelMeeting.objects.create(panel=people.panel.teams.get(), chair=chair,
-                                          meets_on=timezone.localdate())
-    response = post_as(client, chair, task_url(at_channel, "adoption_decision"),
-                       {"adopt": "yes", "rationale": "Vulnerable; support will help.",
-                        "meeting": meeting.pk})
+    meeting = PanelMeeting.objects.create(
+        panel=people.panel.teams.get(), chair=chair, meets_on=timezone.localdate()
+    )
+    response = post_as(
+        client,
+        chair,
+        task_url(at_channel, "adoption_decision"),
+        {"adopt": "yes", "rationale": "Vulnerable; support will help.", "meeting": meeting.pk},
+    )
     assert response.status_code == 302 and response.url == reverse("channel:home")
     decision = ChannelDecision.objects.get(referral=at_channel)
     assert decision.result == ChannelDecision.Result.ADOPTED and decision.meeting == meeting
@@ -131,23 +152,36 @@ def test_chair_adopts_the_case(client, people, chair, at_channel):
 def test_adoption_refuses_missing_answers_and_saves_nothing(client, chair, at_channel):
     response = post_as(client, chair, task_url(at_channel, "adoption_decision"), {})
     assert response.status_code == 200
-    assert_error_summary(response, "Select whether the panel adopts the case",
-                         "Give the panel&#x27;s rationale")
+    assert_error_summary(
+        response, "Select whether the panel adopts the case", "Give the panel&#x27;s rationale"
+    )
     assert 'href="#id_adopt"' in response.content.decode()
     assert not ChannelDecision.objects.exists()
 
 
 def test_rationale_of_only_spaces_is_refused_by_the_service(client, chair, at_channel):
-    response = post_as(client, chair, task_url(at_channel, "adoption_decision"),
-                       {"adopt": "yes", "rationale": "   "})
+    response = post_as(
+        client,
+        chair,
+        task_url(at_channel, "adoption_decision"),
+        {"adopt": "yes", "rationale": "   "},
+    )
     assert_error_summary(response, "Give the panel&#x27;s rationale")
     assert not ChannelDecision.objects.exists()
 
 
-@pytest.mark.parametrize(("who", "status"), [
-    ("police", 200), ("police2", 200), ("police_other_region", 404), ("chair", 404),
-    ("panel", 404), ("adviser", 404), ("referrer", 404),
-])
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("police", 200),
+        ("police2", 200),
+        ("police_other_region", 404),
+        ("chair", 404),
+        ("panel", 404),
+        ("adviser", 404),
+        ("referrer", 404),
+    ],
+)
 def test_not_adopted_outcome_is_for_the_regions_police_only(
     client, people, chair, at_channel, who, status
 ):
@@ -159,22 +193,31 @@ def test_not_adopted_outcome_is_for_the_regions_police_only(
 def test_police_decide_the_outcome_after_not_adopting(client, people, chair, at_channel):
     adopt(at_channel, chair, adopt=False)
     url = task_url(at_channel, "not_adopted_outcome")
-    assert_error_summary(post_as(client, people.police, url, {"result": "closed"}),
-                         "Give the rationale for the decision")
-    response = post_as(client, people.police, url,
-                       {"result": "police_led", "rationale": "Police to manage the risk."})
+    assert_error_summary(
+        post_as(client, people.police, url, {"result": "closed"}),
+        "Give the rationale for the decision",
+    )
+    response = post_as(
+        client,
+        people.police,
+        url,
+        {"result": "police_led", "rationale": "Police to manage the risk."},
+    )
     assert response.status_code == 302 and response.url == reverse("home")
     assert at_channel.channel_decisions.latest().result == ChannelDecision.Result.POLICE_LED
 
 
-@pytest.mark.parametrize("who", ["police", "provider", "referrer", "compliance", "adviser",
-                                 "la_other_la", "westminster_la"])
+@pytest.mark.parametrize(
+    "who",
+    ["police", "provider", "referrer", "compliance", "adviser", "la_other_la", "westminster_la"],
+)
 def test_panel_pages_are_hidden_from_everyone_else(
     client, people, provider, at_channel, in_support, who
 ):
     user = provider if who == "provider" else getattr(people, who)
-    meeting = PanelMeeting.objects.create(panel=people.panel.teams.get(), chair=people.la,
-                                          meets_on=timezone.localdate())
+    meeting = PanelMeeting.objects.create(
+        panel=people.panel.teams.get(), chair=people.la, meets_on=timezone.localdate()
+    )
     client.force_login(user)
     for url in (
         reverse("channel:home"),
@@ -207,9 +250,16 @@ def test_consent_for_an_adult_has_no_parent_questions(client, people, chair, at_
     url = task_url(at_channel, "consent")
     html = get_as(client, people.panel, url).content.decode()
     assert "Parent" not in html
-    response = post_as(client, people.panel, url, {
-        "person_given": "yes", **day_fields("person_on", timezone.localdate()),
-        "person_how": "in_person"})
+    response = post_as(
+        client,
+        people.panel,
+        url,
+        {
+            "person_given": "yes",
+            **day_fields("person_on", timezone.localdate()),
+            "person_how": "in_person",
+        },
+    )
     assert response.status_code == 302
     assert list(open_tasks(at_channel)) == ["support_plan"]
 
@@ -223,8 +273,11 @@ def test_under_18_consent_page_requires_a_parent_or_guardian(client, people, cha
     html = get_as(client, people.panel, url).content.decode()
     assert "Parent&#x27;s or guardian&#x27;s full name" in html
     assert "a parent or guardian must consent as well" in html
-    person = {"person_given": "yes", **day_fields("person_on", timezone.localdate()),
-              "person_how": "phone"}
+    person = {
+        "person_given": "yes",
+        **day_fields("person_on", timezone.localdate()),
+        "person_how": "phone",
+    }
     response = post_as(client, people.panel, url, person)
     assert_error_summary(
         response,
@@ -232,9 +285,18 @@ def test_under_18_consent_page_requires_a_parent_or_guardian(client, people, cha
         "The person is under 18: select whether a parent or guardian consents",
     )
     assert not Consent.objects.filter(referral=referral).exists()
-    response = post_as(client, people.panel, url, {
-        **person, "parent_name": "Alex Parent", "parent_given": "yes",
-        **day_fields("parent_on", timezone.localdate()), "parent_how": "in_person"})
+    response = post_as(
+        client,
+        people.panel,
+        url,
+        {
+            **person,
+            "parent_name": "Alex Parent",
+            "parent_given": "yes",
+            **day_fields("parent_on", timezone.localdate()),
+            "parent_how": "in_person",
+        },
+    )
     assert response.status_code == 302
     assert Consent.objects.filter(referral=referral).count() == 2
     assert list(open_tasks(referral)) == ["support_plan"]
@@ -243,8 +305,12 @@ def test_under_18_consent_page_requires_a_parent_or_guardian(client, people, cha
 def test_consent_date_in_the_future_is_refused(client, people, chair, at_channel):
     adopt(at_channel, chair)
     tomorrow = timezone.localdate() + timedelta(days=1)
-    response = post_as(client, people.panel, task_url(at_channel, "consent"), {
-        "person_given": "yes", **day_fields("person_on", tomorrow), "person_how": "phone"})
+    response = post_as(
+        client,
+        people.panel,
+        task_url(at_channel, "consent"),
+        {"person_given": "yes", **day_fields("person_on", tomorrow), "person_how": "phone"},
+    )
     assert_error_summary(response, "Date of consent must be today or in the past")
     assert 'href="#id_person_on-day"' in response.content.decode()
     assert not Consent.objects.exists()
@@ -265,12 +331,22 @@ def test_consent_refused_then_only_the_chair_decides(client, people, chair, at_c
 def test_consent_withdrawn_during_support(client, people, chair, in_support):
     url = reverse("channel:consent_withdraw", args=[in_support.public_id])
     assert "Record that consent was withdrawn" in get_as(client, people.panel, url).content.decode()
-    assert_error_summary(post_as(client, people.panel, url, {"given_by": "person"}),
-                         "Enter the date of withdrawal", "Record why consent was withdrawn")
+    assert_error_summary(
+        post_as(client, people.panel, url, {"given_by": "person"}),
+        "Enter the date of withdrawal",
+        "Record why consent was withdrawn",
+    )
     assert not Consent.objects.filter(withdrawn_on__isnull=False).exists()
-    response = post_as(client, people.panel, url, {
-        "given_by": "person", **day_fields("withdrawn_on", timezone.localdate()),
-        "reason": "No longer wishes to take part"})
+    response = post_as(
+        client,
+        people.panel,
+        url,
+        {
+            "given_by": "person",
+            **day_fields("withdrawn_on", timezone.localdate()),
+            "reason": "No longer wishes to take part",
+        },
+    )
     assert response.status_code == 302
     assert list(open_tasks(in_support)) == ["consent_outcome"]
     html = client.get(url).content.decode()
@@ -293,13 +369,23 @@ def test_support_plan_builder_saves_filled_rows_and_ignores_empty_ones(
     html = get_as(client, people.panel, url).content.decode()
     assert html.count("Kind of intervention") == 3
     assert provider.email in html and people.referrer.email not in html
-    response = post_as(client, people.panel, url, {
-        "summary": "Mentoring and a college course",
-        **row(1, kind="mentoring", description="Weekly mentoring", owner=chair.email,
-              provider=provider.email),
-        **row(2, kind="", description="", owner="", provider=""),
-        **row(3, kind="education", description="College course", owner=people.panel.email),
-    })
+    response = post_as(
+        client,
+        people.panel,
+        url,
+        {
+            "summary": "Mentoring and a college course",
+            **row(
+                1,
+                kind="mentoring",
+                description="Weekly mentoring",
+                owner=chair.email,
+                provider=provider.email,
+            ),
+            **row(2, kind="", description="", owner="", provider=""),
+            **row(3, kind="education", description="College course", owner=people.panel.email),
+        },
+    )
     assert response.status_code == 302, response.content.decode()
     interventions = Intervention.objects.filter(plan__referral=at_channel).order_by("pk")
     assert [i.kind for i in interventions] == ["mentoring", "education"]
@@ -314,15 +400,34 @@ def test_support_plan_refuses_incomplete_rows_and_an_empty_plan(client, people, 
     url = task_url(at_channel, "support_plan")
     response = post_as(client, people.panel, url, {"summary": "Plan"})
     assert_error_summary(response, "Add at least one intervention to the support plan")
-    response = post_as(client, people.panel, url, {
-        "summary": "", **row(2, kind="health", description="", owner="")})
-    assert_error_summary(response, "Summarise the support plan",
-                         "Intervention 2: Describe the intervention",
-                         "Intervention 2: Select who owns this intervention")
+    response = post_as(
+        client,
+        people.panel,
+        url,
+        {"summary": "", **row(2, kind="health", description="", owner="")},
+    )
+    assert_error_summary(
+        response,
+        "Summarise the support plan",
+        "Intervention 2: Describe the intervention",
+        "Intervention 2: Select who owns this intervention",
+    )
     assert 'href="#id_intervention-2-owner"' in response.content.decode()
-    response = post_as(client, people.panel, url, {
-        "summary": "Plan", **row(1, kind="health", description="GP", owner=chair.email,
-                                 provider=people.referrer.email)})
+    response = post_as(
+        client,
+        people.panel,
+        url,
+        {
+            "summary": "Plan",
+            **row(
+                1,
+                kind="health",
+                description="GP",
+                owner=chair.email,
+                provider=people.referrer.email,
+            ),
+        },
+    )
     assert_error_summary(response, "Select a registered intervention provider")
     assert not SupportPlan.objects.exists()
     assert "support_plan" in open_tasks(at_channel)
@@ -330,11 +435,22 @@ def test_support_plan_refuses_incomplete_rows_and_an_empty_plan(client, people, 
 
 def test_add_an_intervention_during_support(client, people, chair, provider, in_support):
     url = reverse("channel:intervention_add", args=[in_support.public_id])
-    assert_error_summary(post_as(client, people.panel, url, {}),
-                         "Select the kind of intervention", "Describe the intervention")
-    response = post_as(client, people.panel, url, {
-        "kind": "family", "description": "Family sessions", "owner": chair.email,
-        "provider": provider.email})
+    assert_error_summary(
+        post_as(client, people.panel, url, {}),
+        "Select the kind of intervention",
+        "Describe the intervention",
+    )
+    response = post_as(
+        client,
+        people.panel,
+        url,
+        {
+            "kind": "family",
+            "description": "Family sessions",
+            "owner": chair.email,
+            "provider": provider.email,
+        },
+    )
     assert response.status_code == 302
     added = Intervention.objects.get(kind="family")
     assert provider.has_perm("workflows.view_intervention", added)
@@ -354,27 +470,40 @@ def test_panel_review_continue_by_a_member_exit_only_by_the_chair(
     assert response.status_code == 403
     assert_error_summary(response, "Only the panel&#x27;s chair")
     assert not PanelReview.objects.exists()
-    assert post_as(client, people.panel, url, {**answers, "recommendation": "continue"}
-                   ).status_code == 302
-    assert post_as(client, chair, task_url(in_support, "panel_review"),
-                   {**answers, "recommendation": "exit"}).status_code == 302
+    assert (
+        post_as(client, people.panel, url, {**answers, "recommendation": "continue"}).status_code
+        == 302
+    )
+    assert (
+        post_as(
+            client,
+            chair,
+            task_url(in_support, "panel_review"),
+            {**answers, "recommendation": "exit"},
+        ).status_code
+        == 302
+    )
     assert in_support.channel_decisions.latest().kind == ChannelDecision.Kind.EXIT
 
 
 def test_post_exit_review_page(client, people, chair, in_support):
     review(in_support, chair, "exit")
     Task.objects.filter(process__channelprocess__referral=in_support, status="SCHEDULED").update(
-        scheduled=timezone.now())
+        scheduled=timezone.now()
+    )
     assert fire_due_timers() == 1
     url = task_url(in_support, "post_exit_review_6")
     html = get_as(client, people.panel, url).content.decode()
     due = channel.post_exit_due_on(in_support, 6)
     assert f"This review was due on {due.day} {due:%B %Y}" in html
-    assert_error_summary(post_as(client, people.panel, url, {}),
-                         "Record the review&#x27;s assessment",
-                         "Select whether the review raises a concern")
-    response = post_as(client, people.panel, url,
-                       {"assessment": "New concerning posts", "concern": "yes"})
+    assert_error_summary(
+        post_as(client, people.panel, url, {}),
+        "Record the review&#x27;s assessment",
+        "Select whether the review raises a concern",
+    )
+    response = post_as(
+        client, people.panel, url, {"assessment": "New concerning posts", "concern": "yes"}
+    )
     assert response.status_code == 302
     assert list(open_tasks(in_support)) == ["panel_review"]
 
@@ -385,22 +514,31 @@ def test_post_exit_review_page(client, people, chair, in_support):
 def test_chair_arranges_a_meeting_and_builds_its_agenda(client, people, chair, at_channel):
     url = reverse("channel:meeting_create")
     next_week = timezone.localdate() + timedelta(days=7)
-    data = {"panel": people.panel.teams.get().pk, **day_fields("meets_on", next_week),
-            "location": "Town hall"}
+    data = {
+        "panel": people.panel.teams.get().pk,
+        **day_fields("meets_on", next_week),
+        "location": "Town hall",
+    }
     response = post_as(client, people.panel, url, data)
     assert response.status_code == 403
     assert_error_summary(response, "Only the panel&#x27;s chair")
-    assert_error_summary(post_as(client, chair, url, {"panel": data["panel"]}),
-                         "Enter the date of the meeting")
+    assert_error_summary(
+        post_as(client, chair, url, {"panel": data["panel"]}), "Enter the date of the meeting"
+    )
     assert not PanelMeeting.objects.exists()
     response = post_as(client, chair, url, data)
     meeting = PanelMeeting.objects.get()
     assert response.url == reverse("channel:meeting", args=[meeting.pk])
     meeting_url = response.url
-    assert_error_summary(post_as(client, people.panel, meeting_url, {}),
-                         "Select the case to add to the agenda")
-    response = post_as(client, people.panel, meeting_url,
-                       {"referral": str(at_channel.public_id), "purpose": "adoption"})
+    assert_error_summary(
+        post_as(client, people.panel, meeting_url, {}), "Select the case to add to the agenda"
+    )
+    response = post_as(
+        client,
+        people.panel,
+        meeting_url,
+        {"referral": str(at_channel.public_id), "purpose": "adoption"},
+    )
     assert response.status_code == 302
     assert AgendaItem.objects.get().referral == at_channel
     html = client.get(meeting_url).content.decode()
@@ -425,8 +563,10 @@ def test_provider_sees_only_their_items_and_no_case_content(
     for secret in (in_support.last_name, in_support.reference, in_support.narrative):
         assert secret not in session_page
     assert client.get(reverse("channel:session", args=[education.pk])).status_code == 404
-    assert get_as(client, other_provider, reverse("channel:session", args=[mentoring.pk])
-                  ).status_code == 404
+    assert (
+        get_as(client, other_provider, reverse("channel:session", args=[mentoring.pk])).status_code
+        == 404
+    )
     assert "Weekly mentoring" not in client.get(reverse("channel:interventions")).content.decode()
 
 
@@ -442,14 +582,25 @@ def test_provider_records_a_session(client, provider, in_support):
     mentoring = Intervention.objects.get(kind="mentoring")
     url = reverse("channel:session", args=[mentoring.pk])
     response = post_as(client, provider, url, {"duration_minutes": "0"})
-    assert_error_summary(response, "Enter the date of the session",
-                         "Enter how long the session lasted, in minutes",
-                         "Select whether the person attended",
-                         "Record what happened in the session")
+    assert_error_summary(
+        response,
+        "Enter the date of the session",
+        "Enter how long the session lasted, in minutes",
+        "Select whether the person attended",
+        "Record what happened in the session",
+    )
     assert not InterventionSession.objects.exists()
-    response = post_as(client, provider, url, {
-        **day_fields("held_on", timezone.localdate()), "duration_minutes": "60",
-        "attended": "yes", "notes": "Talked about online sources"})
+    response = post_as(
+        client,
+        provider,
+        url,
+        {
+            **day_fields("held_on", timezone.localdate()),
+            "duration_minutes": "60",
+            "attended": "yes",
+            "notes": "Talked about online sources",
+        },
+    )
     assert response.status_code == 302 and response.url == reverse("channel:interventions")
     session = InterventionSession.objects.get()
     assert session.recorded_by == provider and session.attended
@@ -458,8 +609,7 @@ def test_provider_records_a_session(client, provider, in_support):
 
 def test_owner_may_record_a_session_too(client, chair, in_support):
     education = Intervention.objects.get(kind="education")
-    assert get_as(client, chair, reverse("channel:session", args=[education.pk])
-                  ).status_code == 200
+    assert get_as(client, chair, reverse("channel:session", args=[education.pk])).status_code == 200
 
 
 # --- Deadlines ------------------------------------------------------------------------------
@@ -467,17 +617,24 @@ def test_owner_may_record_a_session_too(client, chair, in_support):
 
 def test_pause_and_resume_a_channel_task(client, people, chair, at_channel):
     task = open_task(at_channel, "adoption_decision")
-    pause_url = reverse("channel:pause", args=[task.pk])
-    assert_error_summary(post_as(client, people.panel, pause_url, {}),
-                         "Say who the task is waiting on", "Say what information is awaited")
-    response = post_as(client, people.panel, pause_url,
-                       {"waiting_on": "Children's services", "reason": "School records"})
-    assert response.status_code == 302 and response.url == task_url(at_channel,
-                                                                     "adoption_decision")
+    pause_url = reverse("workflows:pause", args=[task.pk])
+    assert_error_summary(
+        post_as(client, people.panel, pause_url, {}),
+        "Say who the task is waiting on",
+        "Say what information is awaited",
+    )
+    response = post_as(
+        client,
+        people.panel,
+        pause_url,
+        {"waiting_on": "Children's services", "reason": "School records"},
+    )
+    task = open_task(at_channel, "adoption_decision")
+    assert response.status_code == 302 and response.url == f"/tasks/{task.pk}/"
     assert ClockPause.objects.filter(resumed_at__isnull=True).count() == 1
     assert "Clock paused" in client.get(reverse("channel:home")).content.decode()
     assert "already paused" in client.get(pause_url).content.decode()
-    resume_url = reverse("channel:resume", args=[task.pk])
+    resume_url = reverse("workflows:resume", args=[task.pk])
     assert "Restart the clock" in client.get(resume_url).content.decode()
     assert client.post(resume_url).status_code == 302
     assert not ClockPause.objects.filter(resumed_at__isnull=True).exists()
@@ -486,21 +643,22 @@ def test_pause_and_resume_a_channel_task(client, people, chair, at_channel):
 
 def test_pause_is_for_the_tasks_team_and_region_advisers(client, people, chair, referral):
     task = open_task(referral, "police_acknowledge")
-    url = reverse("channel:pause", args=[task.pk])
+    url = reverse("workflows:pause", args=[task.pk])
     for outsider in (people.la, people.panel, people.police_other_region, people.referrer):
         assert get_as(client, outsider, url).status_code == 404
-        assert client.post(reverse("channel:resume", args=[task.pk])).status_code == 404
+        assert client.post(reverse("workflows:resume", args=[task.pk])).status_code == 404
     assert get_as(client, people.adviser, url).status_code == 200
     response = post_as(client, people.police, url, {"waiting_on": "GP", "reason": "Records"})
     assert response.url == f"/tasks/{task.pk}/"  # not a Channel task: the main task page
 
 
 def test_ask_the_referrer(client, people, referral):
-    url = reverse("channel:ask_referrer", args=[referral.public_id])
+    url = reverse("workflows:ask_referrer", args=[referral.public_id])
     for outsider in (people.la_other_la, people.referrer, people.police_other_region):
         assert get_as(client, outsider, url).status_code == 404
-    assert_error_summary(post_as(client, people.la, url, {"question": " "}),
-                         "Enter the question for the referrer")
+    assert_error_summary(
+        post_as(client, people.la, url, {"question": " "}), "Enter the question for the referrer"
+    )
     response = post_as(client, people.la, url, {"question": "Which year group?"})
     assert response.status_code == 302 and response.url == f"/cases/{referral.public_id}/"
     assert InformationRequest.objects.get().question == "Which year group?"
@@ -523,8 +681,9 @@ def _more_channel_cases(people, n):
 def test_panel_home_queries_do_not_grow_with_cases(
     client, people, chair, django_assert_max_num_queries
 ):
-    meeting = PanelMeeting.objects.create(panel=people.panel.teams.get(), chair=chair,
-                                          meets_on=timezone.localdate())
+    meeting = PanelMeeting.objects.create(
+        panel=people.panel.teams.get(), chair=chair, meets_on=timezone.localdate()
+    )
     client.force_login(people.panel)
     url = reverse("channel:home")
     for case in _more_channel_cases(people, 2):
@@ -562,7 +721,9 @@ def test_reading_case_content_is_audited(client, people, provider, in_support):
     get_as(client, people.panel, task_url(in_support, "panel_review"))
     mentoring = Intervention.objects.get(kind="mentoring")
     get_as(client, provider, reverse("channel:session", args=[mentoring.pk]))
-    readers = set(AuditEvent.objects.filter(
-        action="case.read", case_reference=in_support.reference
-    ).values_list("actor_email", flat=True))
+    readers = set(
+        AuditEvent.objects.filter(
+            action="case.read", case_reference=in_support.reference
+        ).values_list("actor_email", flat=True)
+    )
     assert readers == {people.panel.email, provider.email}

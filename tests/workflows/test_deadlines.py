@@ -10,8 +10,8 @@ from django.test import override_settings
 
 from config.errors import ApplicationError, PermissionDenied
 from notifications.models import Notification
-from workflows import deadline_services
-from workflows.deadlines import deadline_for, working_days_after, working_days_between
+from workflows.engine import clocks as deadline_services
+from workflows.engine.deadlines import deadline_for, working_days_after, working_days_between
 from workflows.models import CaseTask
 
 from .conftest import submit_referral
@@ -21,16 +21,20 @@ LONDON = ZoneInfo("Europe/London")
 
 
 def at(day: date, hour: int = 10):
-    return time_machine.travel(datetime(day.year, day.month, day.day, hour, tzinfo=LONDON),
-                               tick=False)
+    return time_machine.travel(
+        datetime(day.year, day.month, day.day, hour, tzinfo=LONDON), tick=False
+    )
 
 
-@pytest.mark.parametrize(("start", "days", "expected"), [
-    (date(2026, 11, 20), 1, date(2026, 11, 23)),   # Friday → Monday
-    (date(2026, 12, 24), 2, date(2026, 12, 30)),   # Christmas, Boxing Day (observed)
-    (date(2027, 3, 25), 1, date(2027, 3, 30)),     # Good Friday and Easter Monday 2027
-    (date(2026, 8, 28), 1, date(2026, 9, 1)),      # late summer bank holiday
-])
+@pytest.mark.parametrize(
+    ("start", "days", "expected"),
+    [
+        (date(2026, 11, 20), 1, date(2026, 11, 23)),  # Friday → Monday
+        (date(2026, 12, 24), 2, date(2026, 12, 30)),  # Christmas, Boxing Day (observed)
+        (date(2027, 3, 25), 1, date(2027, 3, 30)),  # Good Friday and Easter Monday 2027
+        (date(2026, 8, 28), 1, date(2026, 9, 1)),  # late summer bank holiday
+    ],
+)
 def test_working_days_skip_weekends_and_bank_holidays(start, days, expected):
     assert working_days_after(start, days) == expected
     assert working_days_between(start, expected) == days
@@ -77,9 +81,12 @@ def test_paused_clock_is_not_overdue_and_resume_moves_the_deadline(people):
     with at(date(2026, 11, 23)):
         referral = submit_referral(people.referrer)
         case_task = CaseTask.objects.get(task=open_task(referral, "police_acknowledge"))
-        deadline_services.task_clock_pause(case_task=case_task, user=people.police,
-                                           waiting_on="Children's services",
-                                           reason="Awaiting records")
+        deadline_services.task_clock_pause(
+            case_task=case_task,
+            user=people.police,
+            waiting_on="Children's services",
+            reason="Awaiting records",
+        )
     with at(date(2026, 11, 30)):
         assert deadline_services.tasks_mark_overdue() == 1  # only the LA task
         case_task.refresh_from_db()
@@ -94,25 +101,30 @@ def test_paused_clock_is_not_overdue_and_resume_moves_the_deadline(people):
 def test_pause_refused_to_outsiders_and_needs_reasons(people, referral):
     case_task = CaseTask.objects.get(task=open_task(referral, "police_acknowledge"))
     with pytest.raises(PermissionDenied):
-        deadline_services.task_clock_pause(case_task=case_task, user=people.la,
-                                           waiting_on="x", reason="y")
+        deadline_services.task_clock_pause(
+            case_task=case_task, user=people.la, waiting_on="x", reason="y"
+        )
     with pytest.raises(ApplicationError) as error:
-        deadline_services.task_clock_pause(case_task=case_task, user=people.police,
-                                           waiting_on="", reason="y")
+        deadline_services.task_clock_pause(
+            case_task=case_task, user=people.police, waiting_on="", reason="y"
+        )
     assert error.value.field == "waiting_on"
 
 
 def test_information_request_pauses_and_the_answer_resumes(people, referral):
     request = deadline_services.information_request_create(
-        referral=referral, user=people.la, question="Which year group is the pupil in?")
+        referral=referral, user=people.la, question="Which year group is the pupil in?"
+    )
     la_task = CaseTask.objects.get(task=open_task(referral, "la_acknowledge"))
     police_task = CaseTask.objects.get(task=open_task(referral, "police_acknowledge"))
     assert la_task.pauses.filter(resumed_at__isnull=True).exists()
     assert not police_task.pauses.exists()
-    assert Notification.objects.filter(kind="information_requested",
-                                       to=[people.referrer.email]).exists()
+    assert Notification.objects.filter(
+        kind="information_requested", to=[people.referrer.email]
+    ).exists()
     assert deadline_services.information_received(information_request=request) == 1
     assert not la_task.pauses.filter(resumed_at__isnull=True).exists()
     with pytest.raises(PermissionDenied):
-        deadline_services.information_request_create(referral=referral, user=people.la_other_la,
-                                                     question="?")
+        deadline_services.information_request_create(
+            referral=referral, user=people.la_other_la, question="?"
+        )

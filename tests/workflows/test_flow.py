@@ -7,7 +7,7 @@ from viewflow.workflow.status import STATUS
 from config.errors import ApplicationError, PermissionDenied
 from notifications.models import Notification
 from referrals.models import PossibleDuplicate, ReferralStatus
-from workflows import services
+from workflows.engine.permissions import VIEW_CASE, WORK_TASK
 from workflows.models import (
     CaseTask,
     GatewayCheck,
@@ -16,7 +16,7 @@ from workflows.models import (
     SafeguardingChecks,
     ThresholdDecision,
 )
-from workflows.permissions import VIEW_CASE, WORK_TASK
+from workflows.referral import services
 
 from .conftest import submit_referral
 from .helpers import open_task, open_tasks

@@ -9,7 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from bench.casegen import bulk_cases
-from workflows import services
+from workflows.engine import services as engine
+from workflows.referral import services
 
 from .conftest import submit_referral
 from .helpers import open_task
@@ -28,7 +29,7 @@ def test_pages_make_the_same_number_of_queries_at_10_and_at_500_cases(client, pe
     real = submit_referral(people.referrer)
     police_branch(real, people.police)
     services.task_acknowledge(task=open_task(real, "la_acknowledge"), user=people.la)
-    services.task_claim(task=open_task(real, "la_initial_discussion"), user=people.la)
+    engine.task_claim(task=open_task(real, "la_initial_discussion"), user=people.la)
     bulk_cases(9, referrer=people.referrer, assessor=people.police)
     task = open_task(real, "la_initial_discussion")
     pages = {

@@ -16,7 +16,8 @@ from viewflow.workflow.status import STATUS
 from compliance.models import AuditEvent
 from referrals.models import PossibleDuplicate
 from regions.models import LocalAuthority
-from workflows import services
+from workflows.engine import services as engine
+from workflows.engine.permissions import VIEW_CASE, WORK_TASK
 from workflows.models import (
     BelowThresholdOutcome,
     CaseNote,
@@ -31,7 +32,7 @@ from workflows.models import (
     SafeguardingChecks,
     ThresholdDecision,
 )
-from workflows.permissions import VIEW_CASE, WORK_TASK
+from workflows.referral import services
 
 from .conftest import WESTMINSTER, submit_referral
 from .helpers import open_task, open_tasks
@@ -206,7 +207,7 @@ def test_the_queue_stops_at_the_region(as_user, people, referral):
 
 def test_your_tasks_lists_the_teams_open_tasks_claimed_first(as_user, people):
     first, second = submit_referral(people.referrer), submit_referral(people.referrer)
-    services.task_claim(task=open_task(second, "police_acknowledge"), user=people.police)
+    engine.task_claim(task=open_task(second, "police_acknowledge"), user=people.police)
     page = as_user("police").get("/tasks/").content.decode()
     assert page.index(second.reference) < page.index(first.reference)
     assert "Local authority: acknowledge" not in page
@@ -479,7 +480,7 @@ def test_follow_up_answers_are_required_when_their_question_says_so(as_user, peo
 def test_a_service_refusal_is_shown_in_the_error_summary(as_user, people, referral):
     """The form is complete, but the task is claimed by a colleague: the service says no."""
     task = open_task(referral, "police_acknowledge")
-    services.task_claim(task=task, user=people.police2)
+    engine.task_claim(task=task, user=people.police2)
     response = as_user("police").post(f"/tasks/{task.pk}/", {"note": "Seen"})
     assert response.status_code == 200 and ERROR_SUMMARY in response.content
     assert b"This task is assigned to pc.two" in response.content
@@ -560,7 +561,7 @@ def test_below_threshold_letter_is_prefilled_and_sent(as_user, people, referral)
     assert referral.process.outcome == ReferralProcess.Outcome.SIGNPOSTED
 
 
-def test_a_channel_task_opens_on_the_channel_page(as_user, people, referral):
+def test_a_channel_task_is_worked_on_the_one_task_page(as_user, people, referral):
     _stage_ready("outcome_decision", referral, people)
     services.outcome_decide(
         task=open_task(referral, "outcome_decision"),
@@ -569,8 +570,12 @@ def test_a_channel_task_opens_on_the_channel_page(as_user, people, referral):
         rationale="Needs support",
     )
     task = open_task(referral, "adoption_decision")
-    response = as_user("panel").get(f"/tasks/{task.pk}/")
-    assert response.status_code == 302 and response["Location"] == f"/channel/tasks/{task.pk}/"
+    page = as_user("panel").get(f"/tasks/{task.pk}/")
+    assert page.status_code == 200
+    assert "Does the panel adopt the case?" in page.content.decode()
+    panel_address = as_user("panel").get(f"/channel/tasks/{task.pk}/")
+    assert panel_address.status_code == 200
+    assert "Does the panel adopt the case?" in panel_address.content.decode()
 
 
 # --- The whole path through the pages -------------------------------------------------------
@@ -643,7 +648,7 @@ def test_a_referral_carried_through_the_pages_to_channel(client, people, referra
 
 
 def test_case_page_shows_tasks_timeline_and_diagram(as_user, people, referral):
-    services.task_claim(task=open_task(referral, "police_acknowledge"), user=people.police)
+    engine.task_claim(task=open_task(referral, "police_acknowledge"), user=people.police)
     page = as_user("adviser").get(f"/cases/{referral.public_id}/").content.decode()
     assert "Police: acknowledge referral" in page and "pc.one" in page
     assert 'class="moj-timeline"' in page and "Task claimed: Police: acknowledge referral" in page

@@ -2,8 +2,8 @@
 
 from accounts import demo
 from referrals.models import PossibleDuplicate, ReferralStatus
-from workflows import demo as workflow_demo
 from workflows.models import CaseTask, ReferralProcess
+from workflows.referral import demo as workflow_demo
 
 
 def test_demo_builds_a_case_at_every_stage_once(db, django_capture_on_commit_callbacks):

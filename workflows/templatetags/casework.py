@@ -2,7 +2,7 @@
 
 from django import template
 
-from ..selectors import stage_titles
+from ..engine.registry import stage_titles
 
 register = template.Library()
 

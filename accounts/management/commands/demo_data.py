@@ -7,7 +7,12 @@ from django.test.utils import override_settings
 from accounts import demo
 
 # Apps that add demo records of their own expose `<app>.demo.build_cases(users)`.
-CASE_BUILDERS = ["referrals.demo", "workflows.demo", "workflows.channel_demo", "compliance.demo"]
+CASE_BUILDERS = [
+    "referrals.demo",
+    "workflows.referral.demo",
+    "workflows.channel.demo",
+    "workflows.complaint.demo",
+]
 
 
 class Command(BaseCommand):

@@ -1,0 +1,539 @@
+"""Rules of the Channel stage: panel, consent, support plan, reviews, exit and post-exit.
+
+Who may work each task is its step's predicate (workflows/channel/steps.py), checked by
+`task_work_check`; decisions kept for the panel's chair check `is_panel_chair` too. Every
+function records its audit event in the same transaction.
+"""
+
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+from django.db import transaction
+from django.utils import timezone
+from guardian.shortcuts import assign_perm, remove_perm
+
+from accounts.roles import Role
+from compliance.audit import audit_record
+from config.errors import ApplicationError, PermissionDenied
+from referrals.models import Referral, ReferralStatus
+from regions.models import Team
+from regions.selectors import route_local_authority
+
+from ..engine.models import CaseTask, Rating
+from ..engine.permissions import is_case_panel_member, is_member, is_panel_chair
+from ..engine.services import case_audit, task_complete, task_referral, task_work_check
+from .models import (
+    AgendaItem,
+    ChannelDecision,
+    ChannelProcess,
+    Consent,
+    Intervention,
+    InterventionSession,
+    PanelMeeting,
+    PanelReview,
+    PostExitReview,
+    SupportPlan,
+)
+from .permissions import VIEW_INTERVENTION, may_record_session
+
+CHAIR_ONLY = "Only the panel's chair, from the local authority, can decide this."
+# The stages during which the person is being supported.
+SUPPORT_STAGES = ("support_plan", "panel_review")
+
+
+def _required(value, field: str, message: str):
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ApplicationError(message, field=field)
+    return value.strip() if isinstance(value, str) else value
+
+
+# --- Panel meetings -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def panel_meeting_create(
+    *, panel: Team, user, meets_on: date | None, location: str = ""
+) -> PanelMeeting:
+    if panel.kind != Team.Kind.CHANNEL_PANEL or not is_member(user, panel.id):
+        raise PermissionDenied()
+    if not Team.objects.filter(
+        kind=Team.Kind.LA_PREVENT,
+        local_authority_id=panel.local_authority_id,
+        memberships__user=user,
+    ).exists():
+        raise PermissionDenied("Only the panel's chair, from the local authority, can do this.")
+    meets_on = _required(meets_on, "meets_on", "Enter the date of the meeting")
+    meeting = PanelMeeting.objects.create(
+        panel=panel, meets_on=meets_on, location=location.strip(), chair=user
+    )
+    audit_record(
+        actor=user,
+        action="panel.meeting_created",
+        obj=meeting,
+        team=panel.name,
+        detail={"meets_on": meets_on},
+    )
+    return meeting
+
+
+@transaction.atomic
+def agenda_add(*, meeting: PanelMeeting, referral: Referral, purpose: str, user) -> AgendaItem:
+    if not is_case_panel_member(user, referral):
+        raise PermissionDenied()
+    if route_local_authority(referral.local_authority).channel_panel.pk != meeting.panel_id:
+        raise ApplicationError("That case is not with this panel.")
+    if purpose not in AgendaItem.Purpose.values:
+        raise ApplicationError("Select why the case is on the agenda", field="purpose")
+    item, _ = AgendaItem.objects.get_or_create(meeting=meeting, referral=referral, purpose=purpose)
+    case_audit(
+        "panel.agenda_added",
+        user=user,
+        referral=referral,
+        obj=item,
+        purpose=purpose,
+        meeting=str(meeting),
+    )
+    return item
+
+
+# --- Adoption -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def adoption_decide(
+    *, task, user, adopt: bool | None, rationale: str, meeting: PanelMeeting | None = None
+) -> ChannelDecision:
+    referral = task_work_check(task=task, user=user)
+    if not is_panel_chair(user, referral):
+        raise PermissionDenied(CHAIR_ONLY)
+    if adopt is None:
+        raise ApplicationError("Select whether the panel adopts the case", field="adopt")
+    decision = ChannelDecision.objects.create(
+        referral=referral,
+        kind=ChannelDecision.Kind.ADOPTION,
+        result=ChannelDecision.Result.ADOPTED if adopt else ChannelDecision.Result.NOT_ADOPTED,
+        rationale=_required(rationale, "rationale", "Give the panel's rationale"),
+        meeting=meeting,
+        decided_by=user,
+    )
+    case_audit(
+        "channel.adoption",
+        user=user,
+        referral=referral,
+        obj=decision,
+        reason=rationale,
+        adopted=adopt,
+    )
+    task_complete(task=task, user=user, stage="adoption_decision", adopted=adopt)
+    return decision
+
+
+def _decide_outcome(task, user, stage: str, kind: str, result: str, rationale: str):
+    referral = task_referral(task)
+    if result not in (ChannelDecision.Result.POLICE_LED, ChannelDecision.Result.CLOSED):
+        raise ApplicationError("Select police-led partnership or closure", field="result")
+    decision = ChannelDecision.objects.create(
+        referral=referral,
+        kind=kind,
+        result=result,
+        rationale=_required(rationale, "rationale", "Give the rationale for the decision"),
+        decided_by=user,
+    )
+    case_audit(
+        f"channel.{kind}",
+        user=user,
+        referral=referral,
+        obj=decision,
+        reason=rationale,
+        result=result,
+    )
+    task_complete(task=task, user=user, stage=stage, result=result)
+    return decision
+
+
+@transaction.atomic
+def not_adopted_outcome_decide(*, task, user, result: str, rationale: str) -> ChannelDecision:
+    """Back with the police: police-led partnership, or closure."""
+    task_work_check(task=task, user=user)
+    return _decide_outcome(
+        task,
+        user,
+        "not_adopted_outcome",
+        ChannelDecision.Kind.NOT_ADOPTED_OUTCOME,
+        result,
+        rationale,
+    )
+
+
+# --- Consent --------------------------------------------------------------------------------
+
+
+def _latest_consent(referral: Referral, given_by: str) -> Consent | None:
+    return referral.consents.filter(given_by=given_by).order_by("-recorded_at", "-pk").first()
+
+
+def consent_in_place(referral: Referral) -> bool:
+    person = _latest_consent(referral, Consent.GivenBy.PERSON)
+    ok = person is not None and person.given and person.withdrawn_on is None
+    if referral.is_under_18:
+        parent = _latest_consent(referral, Consent.GivenBy.PARENT)
+        ok = ok and parent is not None and parent.given and parent.withdrawn_on is None
+    return ok
+
+
+def consent_withdrawn(referral: Referral) -> bool:
+    return referral.consents.filter(withdrawn_on__isnull=False).exists() and not consent_in_place(
+        referral
+    )
+
+
+@transaction.atomic
+def consent_record(
+    *,
+    task,
+    user,
+    person_given: bool | None,
+    person_on: date | None,
+    person_how: str,
+    parent_given: bool | None = None,
+    parent_name: str = "",
+    parent_on: date | None = None,
+    parent_how: str = "",
+) -> bool:
+    """Record the person's consent, and a parent's or guardian's when they are under 18."""
+    referral = task_work_check(task=task, user=user)
+    if not is_case_panel_member(user, referral):
+        raise PermissionDenied()
+    rows = [("person", person_given, person_on, person_how, "")]
+    if referral.is_under_18:
+        rows.append(
+            (
+                "parent",
+                parent_given,
+                parent_on,
+                parent_how,
+                _required(
+                    parent_name,
+                    "parent_name",
+                    "The person is under 18: enter the parent's or guardian's name",
+                ),
+            )
+        )
+    for who, given, on, how, _name in rows:
+        if given is None:
+            raise ApplicationError(
+                "Select whether the person consents"
+                if who == "person"
+                else "The person is under 18: select whether a parent or guardian consents",
+                field=f"{who}_given",
+            )
+        _required(on, f"{who}_on", "Enter the date consent was given or refused")
+        if on > timezone.localdate():
+            raise ApplicationError("The date cannot be in the future", field=f"{who}_on")
+        if how not in Consent.HowObtained.values:
+            raise ApplicationError("Select how consent was obtained", field=f"{who}_how")
+    for who, given, on, how, name in rows:
+        consent = Consent.objects.create(
+            referral=referral,
+            given_by=who,
+            parent_name=name,
+            given=given,
+            on=on,
+            how_obtained=how,
+            obtained_by=user,
+        )
+        case_audit(
+            "channel.consent", user=user, referral=referral, obj=consent, given_by=who, given=given
+        )
+    in_place = consent_in_place(referral)
+    task_complete(task=task, user=user, stage="consent", consent=in_place)
+    return in_place
+
+
+@transaction.atomic
+def consent_withdraw(
+    *,
+    referral: Referral,
+    user,
+    withdrawn_on: date | None,
+    reason: str,
+    given_by: str = Consent.GivenBy.PERSON,
+) -> None:
+    """Consent withdrawn during support: the open support step ends and a decision is due."""
+    if not is_case_panel_member(user, referral):
+        raise PermissionDenied()
+    consent = _latest_consent(referral, given_by)
+    if consent is None or not consent.given or consent.withdrawn_on:
+        raise ApplicationError("There is no consent in place to withdraw.")
+    consent.withdrawn_on = _required(withdrawn_on, "withdrawn_on", "Enter the date of withdrawal")
+    consent.withdrawal_reason = _required(reason, "reason", "Record why consent was withdrawn")
+    consent.save(update_fields=["withdrawn_on", "withdrawal_reason"])
+    case_audit(
+        "channel.consent_withdrawn", user=user, referral=referral, obj=consent, reason=reason
+    )
+    open_step = (
+        CaseTask.objects.filter(referral=referral, is_open=True, stage__in=SUPPORT_STAGES)
+        .select_related("task")
+        .first()
+    )
+    if open_step is not None:
+        task_complete(task=open_step.task, user=user, stage=open_step.stage, consent_withdrawn=True)
+
+
+@transaction.atomic
+def consent_outcome_decide(*, task, user, result: str, rationale: str) -> ChannelDecision:
+    referral = task_work_check(task=task, user=user)
+    if not is_panel_chair(user, referral):
+        raise PermissionDenied(CHAIR_ONLY)
+    return _decide_outcome(
+        task, user, "consent_outcome", ChannelDecision.Kind.CONSENT_OUTCOME, result, rationale
+    )
+
+
+# --- Support plan and interventions ---------------------------------------------------------
+
+
+def _check_provider(provider) -> None:
+    if provider is not None and not provider.has_role(Role.INTERVENTION_PROVIDER):
+        raise ApplicationError(
+            f"{provider} is not a registered intervention provider", field="provider"
+        )
+
+
+@transaction.atomic
+def intervention_add(
+    *, referral: Referral, user, kind: str, description: str, owner, provider=None
+) -> Intervention:
+    if not is_case_panel_member(user, referral):
+        raise PermissionDenied()
+    plan = SupportPlan.objects.filter(referral=referral).first()
+    if plan is None:
+        raise ApplicationError("Create the support plan first.")
+    in_support = CaseTask.objects.filter(
+        referral=referral, is_open=True, stage__in=SUPPORT_STAGES
+    ).exists()
+    if not in_support:
+        raise ApplicationError(
+            "Interventions can only be added while the person is being supported."
+        )
+    if kind not in Intervention.Kind.values:
+        raise ApplicationError("Select the kind of intervention", field="kind")
+    if owner is None:
+        raise ApplicationError("Select who owns this intervention", field="owner")
+    _check_provider(provider)
+    intervention = Intervention.objects.create(
+        plan=plan,
+        kind=kind,
+        owner=owner,
+        provider=provider,
+        description=_required(description, "description", "Describe the intervention"),
+    )
+    if provider is not None:
+        assign_perm(VIEW_INTERVENTION, provider, intervention)
+    case_audit(
+        "channel.intervention_added",
+        user=user,
+        referral=referral,
+        obj=intervention,
+        kind=kind,
+        provider=getattr(provider, "email", None),
+    )
+    return intervention
+
+
+@transaction.atomic
+def support_plan_complete(*, task, user, summary: str, interventions: list[dict]) -> SupportPlan:
+    referral = task_work_check(task=task, user=user)
+    if not is_case_panel_member(user, referral):
+        raise PermissionDenied()
+    if not interventions:
+        raise ApplicationError(
+            "Add at least one intervention to the support plan", field="interventions"
+        )
+    plan = SupportPlan.objects.create(
+        referral=referral,
+        created_by=user,
+        summary=_required(summary, "summary", "Summarise the support plan"),
+    )
+    for item in interventions:
+        intervention_add(referral=referral, user=user, **item)
+    case_audit(
+        "channel.support_plan",
+        user=user,
+        referral=referral,
+        obj=plan,
+        interventions=len(interventions),
+    )
+    task_complete(task=task, user=user, stage="support_plan", interventions=len(interventions))
+    return plan
+
+
+@transaction.atomic
+def intervention_session_record(
+    *,
+    intervention: Intervention,
+    user,
+    held_on: date | None,
+    duration_minutes: int | None,
+    attended: bool | None,
+    notes: str,
+) -> InterventionSession:
+    """Providers record sessions only on the interventions commissioned from them."""
+    if not may_record_session(user, intervention):
+        raise PermissionDenied()
+    held_on = _required(held_on, "held_on", "Enter the date of the session")
+    if held_on > timezone.localdate():
+        raise ApplicationError("The session date cannot be in the future", field="held_on")
+    if not duration_minutes or duration_minutes <= 0:
+        raise ApplicationError(
+            "Enter how long the session lasted, in minutes", field="duration_minutes"
+        )
+    if attended is None:
+        raise ApplicationError("Select whether the person attended", field="attended")
+    session = InterventionSession.objects.create(
+        intervention=intervention,
+        held_on=held_on,
+        duration_minutes=duration_minutes,
+        attended=attended,
+        notes=_required(notes, "notes", "Record what happened in the session"),
+        recorded_by=user,
+    )
+    referral = intervention.plan.referral
+    audit_record(
+        actor=user,
+        action="channel.session_recorded",
+        obj=session,
+        case_reference=referral.reference or "",
+        detail={"attended": attended},
+    )
+    return session
+
+
+# --- Reviews and exit -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def panel_review_complete(
+    *,
+    task,
+    user,
+    progress: str,
+    risk: str,
+    recommendation: str,
+    rationale: str,
+    meeting: PanelMeeting | None = None,
+) -> PanelReview:
+    referral = task_work_check(task=task, user=user)
+    if not is_case_panel_member(user, referral):
+        raise PermissionDenied()
+    if risk not in Rating.values:
+        raise ApplicationError("Select the current risk level", field="risk")
+    if recommendation not in PanelReview.Recommendation.values:
+        raise ApplicationError(
+            "Select whether support continues or the case exits", field="recommendation"
+        )
+    if recommendation == PanelReview.Recommendation.EXIT and not is_panel_chair(user, referral):
+        raise PermissionDenied(CHAIR_ONLY)
+    review = PanelReview.objects.create(
+        referral=referral,
+        meeting=meeting,
+        risk=risk,
+        recommendation=recommendation,
+        progress=_required(progress, "progress", "Describe the progress made"),
+        rationale=_required(rationale, "rationale", "Give the rationale"),
+        reviewed_by=user,
+    )
+    if recommendation == PanelReview.Recommendation.EXIT:
+        ChannelDecision.objects.create(
+            referral=referral,
+            kind=ChannelDecision.Kind.EXIT,
+            result=ChannelDecision.Result.EXITED,
+            rationale=review.rationale,
+            meeting=meeting,
+            decided_by=user,
+        )
+    case_audit(
+        "channel.review",
+        user=user,
+        referral=referral,
+        obj=review,
+        reason=rationale,
+        risk=risk,
+        recommendation=recommendation,
+    )
+    task_complete(task=task, user=user, stage="panel_review", recommendation=recommendation)
+    return review
+
+
+def channel_exit_record(*, referral: Referral) -> None:
+    """On exit, interventions end and providers lose sight of them."""
+    today = timezone.localdate()
+    for intervention in Intervention.objects.filter(plan__referral=referral, ended_on__isnull=True):
+        intervention.ended_on = today
+        intervention.save(update_fields=["ended_on"])
+        if intervention.provider_id:
+            remove_perm(VIEW_INTERVENTION, intervention.provider, intervention)
+    audit_record(
+        action="channel.exited",
+        obj=referral,
+        case_reference=referral.reference or "",
+        detail={"post_exit_reviews_due": [str(post_exit_due_on(referral, m)) for m in (6, 12)]},
+    )
+
+
+def exit_date(referral: Referral) -> date:
+    decision = referral.channel_decisions.filter(kind=ChannelDecision.Kind.EXIT).latest()
+    return timezone.localtime(decision.decided_at).date()
+
+
+def post_exit_due_on(referral: Referral, months: int) -> date:
+    return exit_date(referral) + relativedelta(months=months)
+
+
+@transaction.atomic
+def post_exit_review_complete(
+    *, task, user, assessment: str, concern: bool | None
+) -> PostExitReview:
+    referral = task_work_check(task=task, user=user)
+    if not is_case_panel_member(user, referral):
+        raise PermissionDenied()
+    months = {"post_exit_review_6": 6, "post_exit_review_12": 12}.get(task.flow_task.name)
+    if months is None:
+        raise ApplicationError("This page is for a different task.")
+    if concern is None:
+        raise ApplicationError("Select whether the review raises a concern", field="concern")
+    review = PostExitReview.objects.create(
+        referral=referral,
+        months=months,
+        due_on=post_exit_due_on(referral, months),
+        assessment=_required(assessment, "assessment", "Record the review's assessment"),
+        concern=concern,
+        reviewed_by=user,
+    )
+    case_audit(
+        "channel.post_exit_review",
+        user=user,
+        referral=referral,
+        obj=review,
+        months=months,
+        concern=concern,
+    )
+    if concern:
+        case_audit("channel.reopened", user=user, referral=referral, reason=assessment)
+    task_complete(task=task, user=user, stage=task.flow_task.name, concern=concern)
+    return review
+
+
+def channel_stage_close(*, process: ChannelProcess) -> None:
+    referral = process.referral
+    last = referral.channel_decisions.latest()
+    police_led = last.result == ChannelDecision.Result.POLICE_LED
+    referral.status = ReferralStatus.IN_PROGRESS if police_led else ReferralStatus.CLOSED
+    referral.closed_at = None if police_led else timezone.now()
+    referral.save(update_fields=["status", "closed_at", "updated_at"])
+    audit_record(
+        action="channel.closed",
+        obj=referral,
+        case_reference=referral.reference or "",
+        detail={"result": last.result},
+    )

@@ -1,0 +1,732 @@
+"""Rules of the complaint process. The unit's pages and Celery tasks all call these.
+
+Viewflow transitions called from code do not check permissions, so every service checks the
+acting officer itself, completes its step under the process lock, and records its audit event
+in the same transaction. Letters to the complainant go through the outbox: they are sent only
+once the change that causes them is committed.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from compliance.audit import audit_record
+from compliance.models import (
+    Complaint,
+    ComplaintCategory,
+    ComplaintLetter,
+    ComplaintReferenceCounter,
+    ComplaintReview,
+    ComplaintStatus,
+    Finding,
+    OrganisationContact,
+)
+from compliance.selectors import compliance_officers, is_compliance_officer
+from compliance.services import (
+    UNIT_NAME,
+    break_glass_revoke,
+    break_glass_revoke_for_complaint,
+)
+from config.errors import ApplicationError, PermissionDenied
+from notifications.services import notification_queue
+from referrals.models import Referral, ReferralStatus
+
+from ..engine.deadlines import deadline_for
+from ..engine.registry import UNIT
+from ..engine.services import task_completion
+from .selectors import complaint_open_task, complaint_open_tasks
+
+UNIT_ROLE = UNIT
+TEXT_MAX = 10_000
+
+
+def _required(value, field: str, message: str):
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ApplicationError(message, field=field)
+    return value.strip() if isinstance(value, str) else value
+
+
+def _limit(value: str, field: str, label: str, limit: int = TEXT_MAX) -> str:
+    if len(value) > limit:
+        raise ApplicationError(f"{label} must be {limit:,} characters or fewer", field=field)
+    return value
+
+
+def _require_officer(user) -> None:
+    if not is_compliance_officer(user):
+        raise PermissionDenied()
+
+
+def _require_investigator(user, complaint: Complaint) -> None:
+    _require_officer(user)
+    if complaint.investigator_id != user.pk:
+        raise PermissionDenied("Only the investigating officer can do this.")
+
+
+def _audit(action: str, *, complaint: Complaint, user=None, reason: str = "", **detail):
+    return audit_record(
+        actor=user,
+        action=action,
+        obj=complaint,
+        case_reference=complaint.reference,
+        reason=reason,
+        role=UNIT_ROLE if user is not None else "",
+        team=UNIT_NAME,
+        detail={"complaint": complaint.reference, **detail},
+    )
+
+
+def _unit_recipients(complaint: Complaint | None = None) -> list[str]:
+    recipients = [settings.COMPLAINTS_UNIT_EMAIL]
+    recipients += list(compliance_officers().values_list("email", flat=True))
+    if complaint is not None and complaint.investigator_id:
+        recipients.append(complaint.investigator.email)
+    return recipients
+
+
+# --- Letters ----------------------------------------------------------------------------------
+
+
+def _letter_send(
+    complaint: Complaint, *, kind: str, subject: str, body: str, user=None
+) -> ComplaintLetter:
+    """Record the letter; email it through the outbox, or leave it to be posted."""
+    email = complaint.complainant_email
+    letter = ComplaintLetter.objects.create(
+        complaint=complaint,
+        kind=kind,
+        method=ComplaintLetter.Method.EMAIL if email else ComplaintLetter.Method.POST,
+        sent_to=email or complaint.complainant_address,
+        subject=subject,
+        body=body,
+        sent_by=user,
+    )
+    if email:
+        notification_queue(
+            kind=f"complaint_{kind}",
+            dedupe_key=f"complaint-letter:{letter.pk}",
+            to=[email],
+            subject=subject,
+            body=body,
+            case_reference=complaint.reference,
+        )
+    return letter
+
+
+def _signature() -> str:
+    return (
+        f"\n\n{UNIT_NAME}\nHome Office Prevent\n\n"
+        "Quote your reference in any reply. Do not reply to this email with sensitive details."
+    )
+
+
+def _receipt_body(complaint: Complaint) -> str:
+    # Email is not a secure channel: the receipt names the reference, not what happened.
+    return (
+        f"Dear {complaint.complainant_name},\n\n"
+        f"We have received your complaint. Your reference is {complaint.reference}.\n\n"
+        f"We will tell you by {complaint.acknowledge_by:%-d %B %Y} whether we can investigate "
+        f"it, and aim to give you our full response by {complaint.respond_by:%-d %B %Y}."
+        + _signature()
+    )
+
+
+# --- Intake -------------------------------------------------------------------------------------
+
+
+def _next_reference(year: int) -> str:
+    counter, _ = ComplaintReferenceCounter.objects.select_for_update().get_or_create(year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return f"CMP-{year}-{counter.last_number:06d}"
+
+
+def complaint_record(
+    *,
+    category: str,
+    what_happened: str,
+    outcome_sought: str,
+    name: str,
+    email: str = "",
+    phone: str = "",
+    address: str = "",
+    referral_reference: str = "",
+    organisation: str = "",
+    consent_to_raise: bool | None,
+    submitted_by=None,
+) -> Complaint:
+    """Take a complaint from anyone: a reference and a receipt (intake.py starts its flow).
+
+    `submitted_by` is the signed-in practitioner, or None for a member of the public.
+    """
+    if category not in ComplaintCategory.values:
+        raise ApplicationError("Select what your complaint is about", field="category")
+    what_happened = _required(what_happened, "what_happened", "Enter what happened")
+    outcome_sought = _required(
+        outcome_sought, "outcome_sought", "Enter what you would like to happen"
+    )
+    name = _required(name, "name", "Enter your full name")
+    email, phone, address = (email or "").strip(), (phone or "").strip(), (address or "").strip()
+    if not (email or address):
+        raise ApplicationError(
+            "Enter an email address or a postal address so that we can reply", field="email"
+        )
+    if consent_to_raise is None:
+        raise ApplicationError(
+            "Select whether we may raise your complaint with the organisation concerned",
+            field="consent_to_raise",
+        )
+    _limit(what_happened, "what_happened", "What happened")
+    _limit(outcome_sought, "outcome_sought", "What you would like to happen")
+    source = Complaint.Source.PRACTITIONER if submitted_by is not None else Complaint.Source.PUBLIC
+    now = timezone.now()
+    today = timezone.localdate(now)
+    complaint = Complaint.objects.create(
+        reference=_next_reference(today.year),
+        source=source,
+        category=category,
+        referral_reference=(referral_reference or "").strip().upper()[:40],
+        organisation=(organisation or "").strip()[:200],
+        what_happened=what_happened,
+        outcome_sought=outcome_sought,
+        complainant_name=name[:200],
+        complainant_email=email.lower(),
+        complainant_phone=phone[:40],
+        complainant_address=address,
+        submitted_by=submitted_by,
+        consent_to_raise=consent_to_raise,
+        consent_recorded_at=now,
+        consent_note="Given on the complaint form" if consent_to_raise else "",
+        received_at=now,
+        acknowledge_by=deadline_for("complaint_acknowledge", today),
+        respond_by=deadline_for("complaint_respond", today),
+    )
+    _letter_send(
+        complaint,
+        kind=ComplaintLetter.Kind.RECEIPT,
+        subject=f"We have received your complaint: {complaint.reference}",
+        body=_receipt_body(complaint),
+    )
+    _audit(
+        "complaint.received",
+        complaint=complaint,
+        user=submitted_by,
+        source=source,
+        category=category,
+        acknowledge_by=complaint.acknowledge_by,
+        respond_by=complaint.respond_by,
+    )
+    return complaint
+
+
+# --- Completing a step ------------------------------------------------------------------------
+
+
+@contextmanager
+def _step(complaint: Complaint, step: str, user) -> Iterator[None]:
+    """Complete the complaint's open `step` as `user` around the caller's checks and writes,
+    through the engine's one completion (process lock first, then the records)."""
+    task = complaint_open_task(complaint, step)
+    if task is None:
+        raise ApplicationError("This step is not open on this complaint.")
+    with task_completion(task, user):
+        complaint.refresh_from_db()
+        yield
+
+
+# --- Triage -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def complaint_triage(
+    *,
+    complaint: Complaint,
+    user,
+    in_scope: bool | None,
+    rationale: str,
+    signposting: str = "",
+    investigator=None,
+) -> Complaint:
+    """In scope: an investigating officer takes it. Out of scope: signpost and close."""
+    _require_officer(user)
+    if in_scope is None:
+        raise ApplicationError("Select whether the complaint is in scope", field="in_scope")
+    rationale = _required(rationale, "rationale", "Give the reason for your decision")
+    if in_scope:
+        investigator = investigator or user
+        if not is_compliance_officer(investigator):
+            raise ApplicationError(
+                "The investigating officer must be in the Standards and Compliance Unit",
+                field="investigator",
+            )
+    else:
+        signposting = _required(
+            signposting, "signposting", "Say where the complainant can take their complaint"
+        )
+    with _step(complaint, "triage", user):
+        now = timezone.now()
+        complaint.in_scope = in_scope
+        complaint.triage_rationale = rationale
+        complaint.triaged_by = user
+        complaint.acknowledged_at = now
+        complaint.acknowledge_overdue = False
+        if in_scope:
+            complaint.investigator = investigator
+            complaint.status = ComplaintStatus.INVESTIGATING
+            body = (
+                f"Dear {complaint.complainant_name},\n\nWe are investigating your complaint "
+                f"{complaint.reference}. {investigator.get_full_name()} is the investigating "
+                f"officer. We aim to send you our response by {complaint.respond_by:%-d %B %Y}."
+            )
+            kind, subject = ComplaintLetter.Kind.TRIAGE, "We are investigating your complaint"
+        else:
+            complaint.signposting = signposting.strip()
+            body = (
+                f"Dear {complaint.complainant_name},\n\nYour complaint {complaint.reference} is "
+                f"not one the {UNIT_NAME} can investigate.\n\n{rationale}\n\n"
+                f"Where you can take it instead:\n{complaint.signposting}"
+            )
+            kind = ComplaintLetter.Kind.SIGNPOSTING
+            subject = "Your complaint: where to take it"
+        complaint.save()
+        _letter_send(
+            complaint,
+            kind=kind,
+            subject=f"{subject}: {complaint.reference}",
+            body=body + _signature(),
+            user=user,
+        )
+        _audit(
+            "complaint.triaged",
+            complaint=complaint,
+            user=user,
+            reason=rationale,
+            in_scope=in_scope,
+            investigator=investigator.email if in_scope else None,
+        )
+    return complaint
+
+
+# --- Investigation ----------------------------------------------------------------------------
+
+
+def _require_investigating(complaint: Complaint) -> None:
+    if complaint.status != ComplaintStatus.INVESTIGATING:
+        raise ApplicationError("This can only be done while the complaint is being investigated.")
+
+
+@transaction.atomic
+def complaint_case_link(*, complaint: Complaint, user, referral_reference: str):
+    """Link the complaint to the referral it is about. Reveals nothing of the case's content."""
+    _require_investigator(user, complaint)
+    _require_investigating(complaint)
+    reference = _required(
+        referral_reference, "referral_reference", "Enter the referral reference"
+    ).upper()
+    referral = (
+        Referral.objects.exclude(status=ReferralStatus.DRAFT).filter(reference=reference).first()
+    )
+    if referral is None:
+        raise ApplicationError(
+            f"No submitted referral has the reference {reference}", field="referral_reference"
+        )
+    previous = complaint.linked_referral
+    complaint.linked_referral = referral
+    complaint.save(update_fields=["linked_referral"])
+    if previous is not None and previous.pk != referral.pk:
+        for grant in complaint.break_glass_grants.filter(
+            referral=previous, revoked_at__isnull=True
+        ):
+            break_glass_revoke(grant, because="complaint linked to another case", actor=user)
+    audit_record(
+        actor=user,
+        action="complaint.case_linked",
+        obj=complaint,
+        case_reference=referral.reference,
+        role=UNIT_ROLE,
+        team=UNIT_NAME,
+        detail={"complaint": complaint.reference, "previous": previous and previous.reference},
+    )
+    return referral
+
+
+@transaction.atomic
+def complaint_consent_record(
+    *, complaint: Complaint, user, given: bool | None, note: str
+) -> Complaint:
+    """The complainant gave, or withdrew, consent to raise the complaint with the organisation."""
+    _require_investigator(user, complaint)
+    if not complaint.is_open:
+        raise ApplicationError("This complaint is closed.")
+    if given is None:
+        raise ApplicationError("Select whether the complainant consents", field="given")
+    note = _required(note, "note", "Say when and how the complainant told you")
+    complaint.consent_to_raise = given
+    complaint.consent_recorded_at = timezone.now()
+    complaint.consent_note = note[:300]
+    complaint.save(update_fields=["consent_to_raise", "consent_recorded_at", "consent_note"])
+    _audit("complaint.consent_recorded", complaint=complaint, user=user, given=given, note=note)
+    return complaint
+
+
+@transaction.atomic
+def complaint_raise_with_organisation(
+    *, complaint: Complaint, user, organisation: str, contact: str, summary: str
+) -> OrganisationContact:
+    """Raise the complaint with the organisation concerned: never without recorded consent."""
+    _require_investigator(user, complaint)
+    _require_investigating(complaint)
+    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if not complaint.consent_to_raise:
+        raise ApplicationError(
+            "The complainant has not consented to the complaint being raised with the "
+            "organisation concerned. Record their consent first."
+        )
+    organisation = _required(organisation, "organisation", "Enter the organisation")
+    contact = _required(contact, "contact", "Enter who you raised it with, and how")
+    summary = _required(summary, "summary", "Enter what you raised with them")
+    raised = OrganisationContact.objects.create(
+        complaint=complaint,
+        organisation=organisation[:200],
+        contact=contact[:300],
+        summary=summary,
+        raised_by=user,
+    )
+    _audit(
+        "complaint.raised_with_organisation",
+        complaint=complaint,
+        user=user,
+        organisation=raised.organisation,
+        consent_note=complaint.consent_note,
+    )
+    return raised
+
+
+@transaction.atomic
+def complaint_investigation_complete(*, complaint: Complaint, user, summary: str) -> Complaint:
+    _require_investigator(user, complaint)
+    summary = _limit(
+        _required(summary, "summary", "Summarise what the investigation found"),
+        "summary",
+        "The summary",
+    )
+    with _step(complaint, "investigation", user):
+        complaint.investigation_summary = summary
+        complaint.status = ComplaintStatus.AWAITING_FINDING
+        complaint.save(update_fields=["investigation_summary", "status"])
+        _audit(
+            "complaint.investigated",
+            complaint=complaint,
+            user=user,
+            linked_case=complaint.linked_referral.reference if complaint.linked_referral else None,
+        )
+    return complaint
+
+
+# --- Finding and response ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def complaint_finding_record(
+    *, complaint: Complaint, user, finding: str, rationale: str
+) -> Complaint:
+    _require_investigator(user, complaint)
+    if finding not in Finding.values:
+        raise ApplicationError("Select upheld, partly upheld or not upheld", field="finding")
+    rationale = _limit(
+        _required(rationale, "rationale", "Give the rationale for the finding"),
+        "rationale",
+        "The rationale",
+    )
+    with _step(complaint, "finding", user):
+        complaint.finding = finding
+        complaint.finding_rationale = rationale
+        complaint.finding_by = user
+        complaint.finding_at = timezone.now()
+        complaint.status = ComplaintStatus.FINDING_MADE
+        complaint.save(
+            update_fields=["finding", "finding_rationale", "finding_by", "finding_at", "status"]
+        )
+        _audit(
+            "complaint.finding", complaint=complaint, user=user, reason=rationale, finding=finding
+        )
+    return complaint
+
+
+def response_letter_draft(complaint: Complaint) -> str:
+    """A starting point for the response letter, which the officer edits before sending."""
+    return (
+        f"Dear {complaint.complainant_name},\n\n"
+        f"Thank you for your complaint, reference {complaint.reference}, which we have now "
+        "investigated.\n\n"
+        f"Our finding: your complaint is {complaint.get_finding_display().lower()}.\n\n"
+        f"{complaint.finding_rationale}\n\n"
+        "If you are not satisfied with this response you can ask for a review by a second "
+        "officer who was not involved in the investigation. Reply quoting your reference "
+        "and say why."
+    )
+
+
+@transaction.atomic
+def complaint_response_send(*, complaint: Complaint, user, letter: str) -> ComplaintLetter:
+    _require_investigator(user, complaint)
+    letter = _limit(
+        _required(letter, "letter", "Enter the response letter"), "letter", "The letter"
+    )
+    with _step(complaint, "response_letter", user):
+        now = timezone.now()
+        complaint.responded_at = now
+        complaint.status = ComplaintStatus.RESPONDED
+        complaint.save(update_fields=["responded_at", "status"])
+        sent = _letter_send(
+            complaint,
+            kind=ComplaintLetter.Kind.RESPONSE,
+            subject=f"Our response to your complaint: {complaint.reference}",
+            body=letter + _signature(),
+            user=user,
+        )
+        _audit(
+            "complaint.responded",
+            complaint=complaint,
+            user=user,
+            finding=complaint.finding,
+            on_time=bool(complaint.respond_by and timezone.localdate(now) <= complaint.respond_by),
+            method=sent.method,
+        )
+    return sent
+
+
+# --- Review by a second officer ---------------------------------------------------------------
+
+
+@transaction.atomic
+def complaint_review_request_record(
+    *,
+    complaint: Complaint,
+    user,
+    requested: bool | None,
+    requested_on: date | None = None,
+    reason: str = "",
+    reviewer=None,
+) -> Complaint:
+    """Record the complainant's request for a review and who reviews it, or close."""
+    _require_officer(user)
+    if requested is None:
+        raise ApplicationError(
+            "Select whether the complainant asked for a review", field="requested"
+        )
+    if requested:
+        requested_on = _required(
+            requested_on, "requested_on", "Enter the date the complainant asked for a review"
+        )
+        if requested_on > timezone.localdate():
+            raise ApplicationError(
+                "The date of the request must be today or in the past", field="requested_on"
+            )
+        reason = _required(reason, "reason", "Enter why the complainant wants a review")
+        if reviewer is None:
+            raise ApplicationError("Select the reviewing officer", field="reviewer")
+        if not is_compliance_officer(reviewer):
+            raise ApplicationError(
+                "The reviewing officer must be in the Standards and Compliance Unit",
+                field="reviewer",
+            )
+        if reviewer.pk in (complaint.investigator_id, complaint.finding_by_id):
+            raise ApplicationError(
+                "The review must be done by a second officer, not the one who investigated",
+                field="reviewer",
+            )
+    with _step(complaint, "review_request", user):
+        if requested:
+            ComplaintReview.objects.create(
+                complaint=complaint,
+                requested_on=requested_on,
+                request_reason=reason,
+                recorded_by=user,
+                original_finding=complaint.finding,
+                reviewer=reviewer,
+            )
+            complaint.status = ComplaintStatus.UNDER_REVIEW
+            complaint.save(update_fields=["status"])
+            _audit(
+                "complaint.review_requested",
+                complaint=complaint,
+                user=user,
+                reason=reason,
+                reviewer=reviewer.email,
+            )
+        else:
+            _audit("complaint.no_review_requested", complaint=complaint, user=user)
+    return complaint
+
+
+@transaction.atomic
+def complaint_review_decide(
+    *,
+    complaint: Complaint,
+    user,
+    outcome: str,
+    new_finding: str = "",
+    rationale: str,
+    letter: str,
+) -> ComplaintReview:
+    _require_officer(user)
+    review = ComplaintReview.objects.filter(complaint=complaint).first()
+    if review is None:
+        raise ApplicationError("No review has been requested on this complaint.")
+    if user.pk in (complaint.investigator_id, complaint.finding_by_id):
+        raise PermissionDenied(
+            "The review must be done by a second officer, not the one who investigated."
+        )
+    if outcome not in ComplaintReview.Outcome.values:
+        raise ApplicationError("Select whether the finding stands", field="outcome")
+    if outcome == ComplaintReview.Outcome.CHANGED:
+        if new_finding not in Finding.values:
+            raise ApplicationError("Select the new finding", field="new_finding")
+        if new_finding == review.original_finding:
+            raise ApplicationError(
+                "The new finding is the same as the original one", field="new_finding"
+            )
+    else:
+        new_finding = ""
+    rationale = _required(rationale, "rationale", "Give the rationale for the review's decision")
+    letter = _required(letter, "letter", "Enter the review response letter")
+    with _step(complaint, "review", user):
+        review.outcome = outcome
+        review.new_finding = new_finding
+        review.rationale = rationale
+        review.reviewer = user
+        review.reviewed_at = timezone.now()
+        review.save()
+        if new_finding:
+            complaint.finding = new_finding
+            complaint.save(update_fields=["finding"])
+        _letter_send(
+            complaint,
+            kind=ComplaintLetter.Kind.REVIEW,
+            subject=f"The review of your complaint: {complaint.reference}",
+            body=letter + _signature(),
+            user=user,
+        )
+        _audit(
+            "complaint.reviewed",
+            complaint=complaint,
+            user=user,
+            reason=rationale,
+            outcome=outcome,
+            original_finding=review.original_finding,
+            finding=complaint.finding,
+        )
+    return review
+
+
+# --- Closing, reassigning, deadlines ----------------------------------------------------------
+
+
+def complaint_close(*, complaint: Complaint) -> Complaint:
+    """The flow's last step: closed, and any break-glass access on its account ended."""
+    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    complaint.status = ComplaintStatus.CLOSED
+    complaint.closed_at = timezone.now()
+    complaint.save(update_fields=["status", "closed_at"])
+    break_glass_revoke_for_complaint(complaint=complaint)
+    _audit(
+        "complaint.closed",
+        complaint=complaint,
+        outcome=complaint.finding or ("out_of_scope" if complaint.in_scope is False else ""),
+    )
+    return complaint
+
+
+@transaction.atomic
+def complaint_reassign(*, complaint: Complaint, user, investigator) -> Complaint:
+    """Hand an open complaint to another officer of the unit, e.g. to cover an absence."""
+    _require_officer(user)
+    if not complaint.is_open or complaint.investigator_id is None:
+        raise ApplicationError("Only a complaint being worked on can be reassigned.")
+    if not is_compliance_officer(investigator):
+        raise ApplicationError(
+            "The investigating officer must be in the Standards and Compliance Unit",
+            field="investigator",
+        )
+    review = ComplaintReview.objects.filter(complaint=complaint).first()
+    if review is not None and review.reviewer_id == investigator.pk:
+        raise ApplicationError(
+            "The reviewing officer cannot also be the investigating officer", field="investigator"
+        )
+    previous = complaint.investigator
+    for task in complaint_open_tasks(complaint).values():
+        if task.owner_id != previous.pk:
+            continue
+        with task.activation() as activation:
+            activation.reassign(investigator)
+    complaint.investigator = investigator
+    complaint.save(update_fields=["investigator"])
+    _audit(
+        "complaint.reassigned",
+        complaint=complaint,
+        user=user,
+        investigator=investigator.email,
+        previous=previous.email,
+    )
+    return complaint
+
+
+def complaints_mark_overdue() -> int:
+    """Mark complaints past their acknowledgement or response date and tell the unit.
+
+    Idempotent: each deadline is marked, and its reminder sent, once.
+    """
+    today = timezone.localdate()
+    stages = [
+        (
+            "acknowledge",
+            "acknowledge_overdue",
+            "acknowledge_by",
+            Complaint.objects.filter(
+                status=ComplaintStatus.RECEIVED,
+                acknowledge_overdue=False,
+                acknowledge_by__lt=today,
+            ),
+        ),
+        (
+            "respond",
+            "respond_overdue",
+            "respond_by",
+            Complaint.objects.filter(
+                responded_at__isnull=True,
+                respond_overdue=False,
+                respond_by__lt=today,
+            ).exclude(status=ComplaintStatus.CLOSED),
+        ),
+    ]
+    marked = 0
+    for stage, flag, due_field, candidates in stages:
+        for complaint in candidates.select_related("investigator"):
+            with transaction.atomic():
+                updated = Complaint.objects.filter(pk=complaint.pk, **{flag: False}).update(
+                    **{flag: True}
+                )
+                if not updated:
+                    continue  # another run got there first
+                due_on = getattr(complaint, due_field)
+                what = "acknowledged and triaged" if stage == "acknowledge" else "answered"
+                notification_queue(
+                    kind="complaint_overdue",
+                    dedupe_key=f"complaint-overdue:{complaint.pk}:{stage}:{due_on}",
+                    to=_unit_recipients(complaint),
+                    subject=f"Overdue complaint {complaint.reference}",
+                    body=(
+                        f"Complaint {complaint.reference} should have been {what} by "
+                        f"{due_on:%-d %B %Y}.\n\nSign in to the Prevent referrals service to "
+                        "see it."
+                    ),
+                    case_reference=complaint.reference,
+                )
+                _audit("complaint.overdue", complaint=complaint, stage=stage, due_on=due_on)
+                marked += 1
+    return marked

@@ -1,0 +1,1 @@
+"""The complaint pages: making a complaint (public.py) and the unit's own pages (unit.py)."""

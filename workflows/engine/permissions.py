@@ -1,0 +1,164 @@
+"""Who may see and do what on a case and its tasks: one named predicate per rule.
+
+Each rule is a django-rules predicate, so pages, the API, services and templates ask the same
+question by the same name (`rules.test_rule("is_case_police", user, referral)` or the
+predicate itself), and each rule that also filters lists has its queryset twin beside it.
+Sight of a case comes from django-guardian grants that follow the case's *current* routing;
+team membership decides what a user may do.
+"""
+
+import rules
+from django.db.models import Q, QuerySet
+from guardian.shortcuts import get_objects_for_user
+
+from compliance.selectors import break_glass_live_grants, is_compliance_officer
+from referrals.models import Referral
+from referrals.permissions import can_view_case
+from regions.models import Team, TeamMembership
+from regions.selectors import route_local_authority
+
+from .models import CaseTask
+
+VIEW_CASE = "referrals.view_referral"
+WORK_TASK = "viewflow.change_task"
+SEE_TASK = "viewflow.view_task"
+
+
+def _signed_in(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def is_member(user, team_id: int) -> bool:
+    return _signed_in(user) and TeamMembership.objects.filter(user=user, team_id=team_id).exists()
+
+
+def team_ids_of(user) -> set[int]:
+    if not _signed_in(user):
+        return set()
+    return set(TeamMembership.objects.filter(user=user).values_list("team_id", flat=True))
+
+
+def adviser_region_ids(user) -> list[int]:
+    """Regions in which the user is a regional Prevent adviser."""
+    if not _signed_in(user):
+        return []
+    return list(
+        Team.objects.filter(kind=Team.Kind.REGIONAL_ADVISERS, memberships__user=user).values_list(
+            "region_id", flat=True
+        )
+    )
+
+
+def is_adviser_for(user, region_id: int) -> bool:
+    return (
+        _signed_in(user)
+        and TeamMembership.objects.filter(
+            user=user, team__kind=Team.Kind.REGIONAL_ADVISERS, team__region_id=region_id
+        ).exists()
+    )
+
+
+def _case_team_member(kind: str):
+    def check(user, referral: Referral) -> bool:
+        team = route_local_authority(referral.local_authority).team(kind)
+        return is_member(user, team.pk)
+
+    return check
+
+
+# --- Sight of a case -------------------------------------------------------------------------
+
+# Staff the case is granted to, or an investigator under a live break-glass grant.
+may_view_case = rules.predicate(can_view_case, name="may_view_case")
+
+
+def cases_visible_to(user) -> QuerySet[Referral]:
+    """The list twin of `may_view_case`: guardian grants, narrowed by live break-glass."""
+    visible = get_objects_for_user(
+        user, VIEW_CASE, klass=Referral, accept_global_perms=False, with_superuser=False
+    )
+    if is_compliance_officer(user):
+        visible = visible.filter(pk__in=break_glass_live_grants(user).values("referral_id"))
+    return visible
+
+
+# --- What the user is on a case (by the case's current routing) --------------------------------
+
+is_case_police = rules.predicate(_case_team_member(Team.Kind.CTP_PREVENT), name="is_case_police")
+is_case_local_authority = rules.predicate(
+    _case_team_member(Team.Kind.LA_PREVENT), name="is_case_local_authority"
+)
+is_case_panel_member = rules.predicate(
+    _case_team_member(Team.Kind.CHANNEL_PANEL), name="is_case_panel_member"
+)
+
+
+@rules.predicate
+def is_region_adviser(user, referral: Referral) -> bool:
+    """A regional Prevent adviser of the region the case is in now."""
+    return is_adviser_for(user, referral.region_id)
+
+
+@rules.predicate
+def is_panel_chair(user, referral: Referral) -> bool:
+    """Adoption and exit are the chair's: the LA's Prevent lead sitting on the case's panel."""
+    route = route_local_authority(referral.local_authority)
+    return is_member(user, route.channel_panel.pk) and is_member(user, route.la_team.pk)
+
+
+is_case_staff = is_case_police | is_case_local_authority | is_region_adviser | is_case_panel_member
+
+
+def case_team_of(user, referral: Referral) -> Team | None:
+    """The case's team the user acts for (police, LA, advisers, then panel), if any.
+
+    Sight of a case is not membership: a break-glass grant is read-only, so writes ask this.
+    """
+    ids = team_ids_of(user)
+    return next(
+        (t for t in route_local_authority(referral.local_authority).teams if t.pk in ids), None
+    )
+
+
+# --- Tasks ------------------------------------------------------------------------------------
+
+
+@rules.predicate
+def is_task_team_member(user, task) -> bool:
+    """A member of the team that owns the task now (the grant moves with a transfer)."""
+    return _signed_in(user) and user.has_perm(WORK_TASK, task)
+
+
+@rules.predicate
+def is_task_region_adviser(user, task) -> bool:
+    """An adviser of the region the task's case is in now (not the region stored on the task)."""
+    return is_adviser_for(user, task.case.referral.region_id)
+
+
+@rules.predicate
+def may_see_task(user, task) -> bool:
+    """A task page is case content: the case must be visible to the user *now*."""
+    if not can_view_case(user, task.case.referral):
+        return False
+    return is_task_team_member(user, task) or is_task_region_adviser(user, task)
+
+
+def tasks_workable_by(user) -> QuerySet[CaseTask]:
+    """The list twin of `is_task_team_member`: open tasks granted to the user's teams."""
+    from_teams = Q(team_id__in=TeamMembership.objects.filter(user=user).values("team_id"))
+    return (
+        CaseTask.objects.filter(from_teams, is_open=True)
+        if _signed_in(user)
+        else (CaseTask.objects.none())
+    )
+
+
+rules.add_rule("may_view_case", may_view_case)
+rules.add_rule("is_case_police", is_case_police)
+rules.add_rule("is_case_local_authority", is_case_local_authority)
+rules.add_rule("is_case_panel_member", is_case_panel_member)
+rules.add_rule("is_region_adviser", is_region_adviser)
+rules.add_rule("is_panel_chair", is_panel_chair)
+rules.add_rule("is_case_staff", is_case_staff)
+rules.add_rule("is_task_team_member", is_task_team_member)
+rules.add_rule("may_see_task", may_see_task)

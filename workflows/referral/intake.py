@@ -1,0 +1,33 @@
+"""Submitting a referral starts its process: one transaction from draft to first tasks.
+
+The referral's own checks and records are in referrals/services.py; this module adds the
+process start and the receipt, so that once the referrer sees "submitted" the referral, its
+routing, its first tasks and its receipt are all committed together, or none of them is.
+"""
+
+from django.db import transaction
+
+from config.errors import ApplicationError
+from referrals.models import Referral
+from referrals.services import referral_receipt_queue, referral_submission_record
+
+from .flows import ReferralFlow
+from .models import ReferralProcess
+
+
+def referral_process_start(*, referral: Referral, actor) -> ReferralProcess:
+    """Start the referral flow for a referral that has just been submitted and routed."""
+    if ReferralProcess.objects.filter(referral=referral).exists():
+        raise ApplicationError("This referral has already been started.")
+    return ReferralFlow.start.run(referral=referral, actor=actor)
+
+
+def referral_submit(*, user, referral: Referral, declaration_confirmed: bool) -> Referral:
+    """Submit a complete draft: reference, routing, audit, process start and receipt."""
+    with transaction.atomic():
+        submitted, _route = referral_submission_record(
+            user=user, referral=referral, declaration_confirmed=declaration_confirmed
+        )
+        referral_process_start(referral=submitted, actor=user)
+        referral_receipt_queue(user=user, referral=submitted)
+    return submitted

@@ -1,0 +1,700 @@
+"""Rules of the referral process: each stage's checks and records, and the case-level actions
+(further deconfliction, home visits, duplicates, transfers).
+
+Web pages, the API and Celery tasks all call these. Who may work a task is its step's named
+predicate (workflows/referral/steps.py), checked by `task_work_check`; case actions check
+their own predicate. Each writes its audit event in the same transaction.
+"""
+
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+from guardian.shortcuts import assign_perm, remove_perm
+
+from compliance.audit import audit_record
+from config.errors import ApplicationError, PermissionDenied
+from notifications.services import notification_queue
+from referrals.models import ConcernType, PossibleDuplicate, Referral, ReferralStatus
+from regions.models import LocalAuthority, Team
+from regions.selectors import route_local_authority
+
+from ..engine.models import Rating
+from ..engine.permissions import (
+    VIEW_CASE,
+    case_team_of,
+    is_case_police,
+    is_region_adviser,
+    may_view_case,
+)
+from ..engine.services import case_audit, task_complete, task_work_check, tasks_move_to
+from .models import (
+    BelowThresholdOutcome,
+    CaseNote,
+    CaseTransfer,
+    Deconfliction,
+    GatewayCheck,
+    HomeVisit,
+    HomeVisitRiskAssessment,
+    InitialDiscussion,
+    OutcomeDecision,
+    ReferralProcess,
+    RiskAssessment,
+    SafeguardingChecks,
+    ThresholdDecision,
+)
+
+
+def _required(value, field: str, message: str):
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ApplicationError(message, field=field)
+    return value.strip() if isinstance(value, str) else value
+
+
+# --- Routing --------------------------------------------------------------------------------
+
+
+def case_access_grant(*, referral: Referral) -> None:
+    """Give the case's police, local-authority and regional teams sight of the case."""
+    route = route_local_authority(referral.local_authority)
+    teams = [route.ctp_team, route.la_team, route.regional_team]
+    for team in teams:
+        assign_perm(VIEW_CASE, team.group, referral)
+    if referral.status == ReferralStatus.SUBMITTED:
+        referral.status = ReferralStatus.IN_PROGRESS
+        referral.save(update_fields=["status", "updated_at"])
+    audit_record(
+        action="case.routed",
+        obj=referral,
+        case_reference=referral.reference or "",
+        detail={
+            "region": route.region.name,
+            "local_authority": route.local_authority.name,
+            "police_force_area": route.police_force_area.name,
+            "teams": [t.name for t in teams],
+        },
+    )
+
+
+# --- Police branch ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def task_acknowledge(*, task, user, note: str = "") -> None:
+    if task.flow_task.name not in ("police_acknowledge", "la_acknowledge"):
+        raise ApplicationError("This page is for a different task.")
+    task_complete(task=task, user=user, stage=task.flow_task.name, note=note)
+
+
+@transaction.atomic
+def deconfliction_record(
+    *, referral: Referral, user, outcome: str, notes: str = "", trigger: str = ""
+) -> Deconfliction:
+    """Record a deconfliction check. Repeatable whenever new information arrives."""
+    if not is_case_police(user, referral):
+        raise PermissionDenied()
+    if outcome not in Deconfliction.Outcome.values:
+        raise ApplicationError("Select the outcome of the deconfliction check", field="outcome")
+    record = Deconfliction.objects.create(
+        referral=referral,
+        outcome=outcome,
+        notes=notes.strip(),
+        trigger=trigger.strip() or "Initial check",
+        recorded_by=user,
+    )
+    case_audit("deconfliction.recorded", user=user, referral=referral, obj=record, outcome=outcome)
+    return record
+
+
+@transaction.atomic
+def police_deconfliction_complete(*, task, user, outcome: str, notes: str = "") -> None:
+    referral = task_work_check(task=task, user=user)
+    deconfliction_record(referral=referral, user=user, outcome=outcome, notes=notes)
+    task_complete(task=task, user=user, stage="police_deconfliction", outcome=outcome)
+
+
+@transaction.atomic
+def police_gateway_checks_complete(*, task, user, checks: dict[str, tuple[str, str]]) -> None:
+    """Record every gateway check: no trace, trace found (summary) or not done (reason)."""
+    referral = task_work_check(task=task, user=user)
+    if not referral.deconflictions.exists():
+        raise ApplicationError("Record deconfliction before the gateway checks.")
+    rows = []
+    for check in GatewayCheck.Check:
+        result, summary = checks.get(check.value, ("", ""))
+        if result not in GatewayCheck.Result.values:
+            raise ApplicationError(f"Select a result for {check.label}", field=check.value)
+        if result == GatewayCheck.Result.TRACE and not summary.strip():
+            raise ApplicationError(f"Summarise the trace found in {check.label}", field=check.value)
+        if result == GatewayCheck.Result.NOT_DONE and not summary.strip():
+            raise ApplicationError(f"Give the reason {check.label} was not done", field=check.value)
+        rows.append(
+            GatewayCheck(
+                referral=referral,
+                check_name=check.value,
+                result=result,
+                summary=summary.strip(),
+                recorded_by=user,
+            )
+        )
+    GatewayCheck.objects.bulk_create(rows)
+    task_complete(
+        task=task,
+        user=user,
+        stage="police_gateway_checks",
+        results={row.check_name: row.result for row in rows},
+    )
+
+
+@transaction.atomic
+def case_note_add(*, referral: Referral, user, kind: str, text: str) -> CaseNote:
+    if not may_view_case(user, referral):
+        raise PermissionDenied()
+    team = _acting_team(user, referral)
+    if kind not in CaseNote.Kind.values:
+        raise ApplicationError("Select the kind of note", field="kind")
+    note = CaseNote.objects.create(
+        referral=referral,
+        kind=kind,
+        text=_required(text, "text", "Enter the note"),
+        team=team,
+        author=user,
+    )
+    case_audit("case_note.added", user=user, referral=referral, obj=note, kind=kind)
+    return note
+
+
+def _acting_team(user, referral: Referral) -> Team:
+    team = case_team_of(user, referral)
+    if team is None:
+        raise PermissionDenied()
+    return team
+
+
+@transaction.atomic
+def initial_discussion_record(
+    *, referral: Referral, user, held_on: date | None, summary: str
+) -> InitialDiscussion:
+    """The initial discussion with the referrer happens once, by police or the LA."""
+    if not may_view_case(user, referral):
+        raise PermissionDenied()
+    team = _acting_team(user, referral)
+    if team.kind not in (Team.Kind.CTP_PREVENT, Team.Kind.LA_PREVENT):
+        raise PermissionDenied()
+    if InitialDiscussion.objects.filter(referral=referral).exists():
+        raise ApplicationError("The initial discussion with the referrer is already recorded.")
+    held_on = _required(held_on, "held_on", "Enter the date of the discussion")
+    if held_on > timezone.localdate():
+        raise ApplicationError(
+            "The date of the discussion must be today or in the past", field="held_on"
+        )
+    discussion = InitialDiscussion.objects.create(
+        referral=referral,
+        held_on=held_on,
+        held_by=user,
+        held_by_team=team,
+        summary=_required(summary, "summary", "Summarise the discussion with the referrer"),
+    )
+    case_audit(
+        "initial_discussion.recorded",
+        user=user,
+        referral=referral,
+        obj=discussion,
+        team_kind=team.kind,
+    )
+    return discussion
+
+
+@transaction.atomic
+def police_information_gathering_complete(
+    *, task, user, summary: str, sources: str = "", referrer_contact: str = ""
+) -> None:
+    referral = task_work_check(task=task, user=user)
+    case_note_add(
+        referral=referral,
+        user=user,
+        kind=CaseNote.Kind.NOTE,
+        text=_required(summary, "summary", "Summarise the information gathered"),
+    )
+    if sources.strip():
+        case_note_add(referral=referral, user=user, kind=CaseNote.Kind.SOURCE, text=sources)
+    if referrer_contact.strip():
+        case_note_add(
+            referral=referral, user=user, kind=CaseNote.Kind.REFERRER_CONTACT, text=referrer_contact
+        )
+    task_complete(task=task, user=user, stage="police_information_gathering")
+
+
+# --- Local-authority branch -------------------------------------------------------------
+
+
+@transaction.atomic
+def la_initial_discussion_complete(
+    *, task, user, held_on: date | None = None, summary: str = "", confirm: bool = False
+) -> None:
+    """Record the discussion, or confirm the one the police already held: never both."""
+    referral = task_work_check(task=task, user=user)
+    existing = InitialDiscussion.objects.filter(referral=referral).first()
+    if existing:
+        if not confirm:
+            raise ApplicationError(
+                "The police have already held the initial discussion. Confirm you have read it.",
+                field="confirm",
+            )
+        existing.confirmed_by = user
+        existing.confirmed_at = timezone.now()
+        existing.save(update_fields=["confirmed_by", "confirmed_at"])
+        case_audit("initial_discussion.confirmed", user=user, referral=referral, obj=existing)
+    else:
+        initial_discussion_record(referral=referral, user=user, held_on=held_on, summary=summary)
+    task_complete(
+        task=task, user=user, stage="la_initial_discussion", confirmed_existing=bool(existing)
+    )
+
+
+@transaction.atomic
+def la_safeguarding_checks_complete(
+    *,
+    task,
+    user,
+    social_care: str,
+    education: str,
+    health: str,
+    domestic_abuse_result: str,
+    domestic_abuse_notes: str,
+    mash_notified_on: date | None = None,
+    mash_response: str = "",
+) -> SafeguardingChecks:
+    referral = task_work_check(task=task, user=user)
+    fields = {
+        "social_care": _required(
+            social_care, "social_care", "Enter the result of the social care check"
+        ),
+        "education": _required(education, "education", "Enter the result of the education check"),
+        "health": _required(health, "health", "Enter the result of the health check"),
+    }
+    if domestic_abuse_result not in SafeguardingChecks.DomesticAbuse.values:
+        raise ApplicationError(
+            "The domestic-abuse check is mandatory: select its result",
+            field="domestic_abuse_result",
+        )
+    fields["domestic_abuse_notes"] = _required(
+        domestic_abuse_notes,
+        "domestic_abuse_notes",
+        "Record what was checked for domestic abuse and what was found",
+    )
+    if referral.is_under_18:
+        mash_notified_on = _required(
+            mash_notified_on,
+            "mash_notified_on",
+            "The person is under 18: enter the date the MASH was notified",
+        )
+        mash_response = _required(
+            mash_response, "mash_response", "The person is under 18: record the MASH response"
+        )
+    checks = SafeguardingChecks.objects.create(
+        referral=referral,
+        domestic_abuse_result=domestic_abuse_result,
+        mash_notified_on=mash_notified_on,
+        mash_response=mash_response or "",
+        recorded_by=user,
+        **fields,
+    )
+    task_complete(
+        task=task,
+        user=user,
+        stage="la_safeguarding_checks",
+        domestic_abuse=domestic_abuse_result,
+        mash_notified=bool(mash_notified_on),
+    )
+    return checks
+
+
+# --- Threshold and assurance --------------------------------------------------------------
+
+
+def is_repeat_referral(referral: Referral) -> bool:
+    """Referred before: an earlier referral matched and not dismissed as a different person."""
+    return referral.possible_duplicates.exclude(
+        decision=PossibleDuplicate.Decision.DISMISSED
+    ).exists()
+
+
+@transaction.atomic
+def threshold_decide(
+    *,
+    task,
+    user,
+    ideological_element: bool | None,
+    ideology: str = "",
+    terrorism_risk: bool | None,
+    rationale: str,
+) -> ThresholdDecision:
+    referral = task_work_check(task=task, user=user)
+    if ideological_element is None:
+        raise ApplicationError(
+            "Answer whether there is an identifiable ideological element",
+            field="ideological_element",
+        )
+    if ideological_element and ideology not in ConcernType.values:
+        raise ApplicationError("Select the ideology", field="ideology")
+    if terrorism_risk is None:
+        raise ApplicationError("Answer whether there is a terrorism risk", field="terrorism_risk")
+    rationale = _required(rationale, "rationale", "Give the rationale for the decision")
+    decision = ThresholdDecision(
+        referral=referral,
+        ideological_element=ideological_element,
+        ideology=ideology if ideological_element else "",
+        terrorism_risk=terrorism_risk,
+        rationale=rationale,
+        decided_by=user,
+    )
+    if not decision.meets_threshold:
+        reasons = []
+        if is_repeat_referral(referral):
+            reasons.append("the person has been referred before")
+        if referral.is_under_18:
+            reasons.append("the person is under 18")
+        if reasons:
+            decision.assurance = ThresholdDecision.Assurance.PENDING
+            decision.assurance_reason = " and ".join(reasons)
+    decision.save()
+    case_audit(
+        "threshold.decided",
+        user=user,
+        referral=referral,
+        obj=decision,
+        reason=rationale,
+        meets_threshold=decision.meets_threshold,
+        ideological_element=ideological_element,
+        ideology=decision.ideology,
+        terrorism_risk=terrorism_risk,
+        assurance=decision.assurance,
+    )
+    task_complete(task=task, user=user, stage="threshold_decision")
+    return decision
+
+
+@transaction.atomic
+def assurance_review_decide(*, task, user, confirm: bool | None, reasons: str = "") -> None:
+    referral = task_work_check(task=task, user=user)
+    decision = referral.threshold_decisions.latest()
+    if decision.decided_by_id == user.pk:
+        raise ApplicationError("Assurance must be given by someone other than the decision maker.")
+    if confirm is None:
+        raise ApplicationError(
+            "Select whether to confirm the closure or send it back", field="confirm"
+        )
+    if not confirm:
+        reasons = _required(reasons, "reasons", "Give the reasons for sending the decision back")
+    decision.assurance = (
+        ThresholdDecision.Assurance.CONFIRMED if confirm else ThresholdDecision.Assurance.SENT_BACK
+    )
+    decision.reviewed_by, decision.reviewed_at = user, timezone.now()
+    decision.review_reasons = reasons.strip()
+    decision.save(update_fields=["assurance", "reviewed_by", "reviewed_at", "review_reasons"])
+    case_audit(
+        "threshold.assurance",
+        user=user,
+        referral=referral,
+        obj=decision,
+        reason=reasons.strip(),
+        confirmed=confirm,
+    )
+    task_complete(task=task, user=user, stage="assurance_review", confirmed=confirm)
+
+
+@transaction.atomic
+def below_threshold_outcome_complete(
+    *, task, user, outcome: str, signposted_to: str = "", letter: str
+) -> BelowThresholdOutcome:
+    referral = task_work_check(task=task, user=user)
+    if outcome not in BelowThresholdOutcome.Outcome.values:
+        raise ApplicationError("Select the outcome", field="outcome")
+    if outcome == BelowThresholdOutcome.Outcome.SIGNPOST:
+        signposted_to = _required(
+            signposted_to, "signposted_to", "Enter the service the person is signposted to"
+        )
+    record = BelowThresholdOutcome.objects.create(
+        referral=referral,
+        outcome=outcome,
+        signposted_to=signposted_to.strip(),
+        letter=_required(letter, "letter", "Write the outcome letter to the referrer"),
+        recorded_by=user,
+    )
+    notification_queue(
+        kind="outcome_letter",
+        dedupe_key=f"outcome-letter:{referral.pk}:{record.pk}",
+        to=[referral.referrer_email or referral.created_by.email],
+        subject=f"Outcome of your Prevent referral {referral.reference}",
+        body=record.letter,
+        case_reference=referral.reference or "",
+    )
+    case_audit(
+        "outcome.below_threshold",
+        user=user,
+        referral=referral,
+        obj=record,
+        outcome=outcome,
+        signposted_to=record.signposted_to,
+    )
+    task_complete(task=task, user=user, stage="below_threshold_outcome", outcome=outcome)
+    return record
+
+
+# --- Risk assessment and outcome ----------------------------------------------------------
+
+
+@transaction.atomic
+def risk_assessment_complete(*, task, user, **answers: str) -> RiskAssessment:
+    referral = task_work_check(task=task, user=user)
+    values = {}
+    for factor, label in (
+        ("engagement", "engagement with an ideology or cause"),
+        ("intent", "intent to cause harm"),
+        ("capability", "capability to cause harm"),
+    ):
+        rating = answers.get(f"{factor}_rating", "")
+        if rating not in Rating.values:
+            raise ApplicationError(f"Rate {label}", field=f"{factor}_rating")
+        values[f"{factor}_rating"] = rating
+        values[f"{factor}_evidence"] = _required(
+            answers.get(f"{factor}_evidence", ""),
+            f"{factor}_evidence",
+            f"Give the evidence for the rating of {label}",
+        )
+    if answers.get("overall_risk", "") not in Rating.values:
+        raise ApplicationError("Select the overall risk level", field="overall_risk")
+    assessment = RiskAssessment.objects.create(
+        referral=referral,
+        overall_risk=answers["overall_risk"],
+        assessed_by=user,
+        summary=_required(answers.get("summary", ""), "summary", "Summarise the assessment"),
+        **values,
+    )
+    case_audit(
+        "risk_assessment.recorded",
+        user=user,
+        referral=referral,
+        obj=assessment,
+        overall_risk=assessment.overall_risk,
+    )
+    task_complete(
+        task=task, user=user, stage="risk_assessment", overall_risk=assessment.overall_risk
+    )
+    return assessment
+
+
+@transaction.atomic
+def home_visit_assessment_record(
+    *, referral: Referral, user, risks_identified: str, controls: str, visit_safe: bool | None
+) -> HomeVisitRiskAssessment:
+    if not is_case_police(user, referral):
+        raise PermissionDenied()
+    if visit_safe is None:
+        raise ApplicationError("Answer whether the visit can go ahead safely", field="visit_safe")
+    assessment = HomeVisitRiskAssessment.objects.create(
+        referral=referral,
+        risks_identified=_required(
+            risks_identified, "risks_identified", "Describe the risks identified"
+        ),
+        controls=_required(controls, "controls", "Describe the controls in place"),
+        visit_safe=visit_safe,
+        assessed_by=user,
+    )
+    case_audit(
+        "home_visit.risk_assessed",
+        user=user,
+        referral=referral,
+        obj=assessment,
+        visit_safe=visit_safe,
+    )
+    return assessment
+
+
+@transaction.atomic
+def home_visit_record(
+    *, referral: Referral, user, visited_on: date | None, notes: str
+) -> HomeVisit:
+    """No visit is recorded without a prior home-visit risk assessment that found it safe."""
+    if not is_case_police(user, referral):
+        raise PermissionDenied()
+    assessment = (
+        referral.home_visit_assessments.filter(visit_safe=True).order_by("-assessed_at").first()
+    )
+    if assessment is None:
+        raise ApplicationError(
+            "Complete a home-visit risk assessment that finds the visit safe before "
+            "recording a visit."
+        )
+    visited_on = _required(visited_on, "visited_on", "Enter the date of the visit")
+    if visited_on < timezone.localtime(assessment.assessed_at).date():
+        raise ApplicationError("The visit cannot be before its risk assessment", field="visited_on")
+    visit = HomeVisit.objects.create(
+        referral=referral,
+        risk_assessment=assessment,
+        visited_on=visited_on,
+        notes=_required(notes, "notes", "Record what happened on the visit"),
+        recorded_by=user,
+    )
+    case_audit("home_visit.recorded", user=user, referral=referral, obj=visit)
+    return visit
+
+
+@transaction.atomic
+def outcome_decide(
+    *, task, user, outcome: str, rationale: str, handover_to: str = "", handover_notes: str = ""
+) -> OutcomeDecision:
+    referral = task_work_check(task=task, user=user)
+    if outcome not in OutcomeDecision.Outcome.values:
+        raise ApplicationError("Select the outcome", field="outcome")
+    rationale = _required(rationale, "rationale", "Give the rationale for the outcome")
+    if outcome == OutcomeDecision.Outcome.PURSUE:
+        handover_to = _required(
+            handover_to, "handover_to", "Enter the Pursue team receiving the case"
+        )
+        handover_notes = _required(
+            handover_notes, "handover_notes", "Write the handover record for Pursue"
+        )
+    decision = OutcomeDecision.objects.create(
+        referral=referral,
+        outcome=outcome,
+        rationale=rationale,
+        handover_to=handover_to.strip(),
+        handover_notes=handover_notes.strip(),
+        decided_by=user,
+    )
+    case_audit(
+        "outcome.decided",
+        user=user,
+        referral=referral,
+        obj=decision,
+        reason=rationale,
+        outcome=outcome,
+    )
+    task_complete(task=task, user=user, stage="outcome_decision", outcome=outcome)
+    return decision
+
+
+def case_finish(*, process: ReferralProcess, outcome: str | None) -> None:
+    """Record how the referral left the Prevent process (called by the flow's end nodes)."""
+    referral = process.referral
+    if outcome is None:
+        below = BelowThresholdOutcome.objects.filter(referral=referral).first()
+        if below is not None:
+            outcome = (
+                ReferralProcess.Outcome.SIGNPOSTED
+                if below.outcome == BelowThresholdOutcome.Outcome.SIGNPOST
+                else ReferralProcess.Outcome.NO_FURTHER_ACTION
+            )
+        else:
+            outcome = ReferralProcess.Outcome.NO_FURTHER_ACTION
+    process.outcome = outcome
+    process.save(update_fields=["outcome"])
+    still_open = outcome in (ReferralProcess.Outcome.CHANNEL, ReferralProcess.Outcome.POLICE_LED)
+    referral.status = ReferralStatus.IN_PROGRESS if still_open else ReferralStatus.CLOSED
+    referral.closed_at = None if still_open else timezone.now()
+    referral.save(update_fields=["status", "closed_at", "updated_at"])
+    audit_record(
+        action="case.outcome",
+        obj=referral,
+        case_reference=referral.reference or "",
+        detail={"outcome": outcome},
+    )
+
+
+# --- Oversight: duplicates and transfers --------------------------------------------------
+
+
+@transaction.atomic
+def duplicate_decide(
+    *, duplicate: PossibleDuplicate, user, same_person: bool | None, reason: str = ""
+) -> PossibleDuplicate:
+    referral = duplicate.referral
+    if not may_view_case(user, referral) or not is_region_adviser(user, referral):
+        raise PermissionDenied()
+    if same_person is None:
+        raise ApplicationError("Select whether this is the same person", field="same_person")
+    duplicate.decision = (
+        PossibleDuplicate.Decision.CONFIRMED
+        if same_person
+        else PossibleDuplicate.Decision.DISMISSED
+    )
+    duplicate.decided_by, duplicate.decided_at = user, timezone.now()
+    duplicate.decision_reason = reason.strip()
+    duplicate.save(update_fields=["decision", "decided_by", "decided_at", "decision_reason"])
+    case_audit(
+        "duplicate.decided",
+        user=user,
+        referral=referral,
+        obj=duplicate,
+        reason=reason,
+        earlier=duplicate.earlier.reference,
+        decision=duplicate.decision,
+    )
+    return duplicate
+
+
+@transaction.atomic
+def case_transfer(
+    *, referral: Referral, user, to_local_authority: LocalAuthority, reason: str
+) -> CaseTransfer:
+    """Move a case to another local authority (and region) when the person moves.
+
+    Access moves with it: old teams lose the case and its open tasks, new teams gain them,
+    and claimed tasks whose owner is not in the new team go back to the new team's queue.
+    """
+    if not is_region_adviser(user, referral):
+        raise PermissionDenied()
+    reason = _required(reason, "reason", "Give the reason for the transfer")
+    old = route_local_authority(referral.local_authority)
+    new = route_local_authority(to_local_authority)
+    if new.local_authority.pk == old.local_authority.pk:
+        raise ApplicationError(
+            "The case is already with that local authority", field="to_local_authority"
+        )
+    old_teams = {old.ctp_team, old.la_team, old.regional_team, old.channel_panel}
+    new_teams = {new.ctp_team, new.la_team, new.regional_team}
+    if referral.process.outcome == ReferralProcess.Outcome.CHANNEL:
+        new_teams.add(new.channel_panel)
+    for team in old_teams - new_teams:
+        remove_perm(VIEW_CASE, team.group, referral)
+    for team in new_teams:
+        assign_perm(VIEW_CASE, team.group, referral)
+
+    tasks_move_to(referral=referral, route=new)
+
+    transfer = CaseTransfer.objects.create(
+        referral=referral,
+        from_local_authority=old.local_authority,
+        to_local_authority=new.local_authority,
+        reason=reason,
+        transferred_by=user,
+    )
+    referral.local_authority = new.local_authority
+    referral.police_force_area = new.police_force_area
+    referral.region = new.region
+    referral.save(update_fields=["local_authority", "police_force_area", "region", "updated_at"])
+    case_audit(
+        "case.transferred",
+        user=user,
+        referral=referral,
+        obj=transfer,
+        reason=reason,
+        from_local_authority=old.local_authority.name,
+        to_local_authority=new.local_authority.name,
+        to_region=new.region.name,
+    )
+    return transfer
+
+
+def channel_panel_grant(*, referral: Referral) -> None:
+    """Give the case's Channel panel sight of it, as the case is referred to Channel."""
+    route = route_local_authority(referral.local_authority)
+    assign_perm(VIEW_CASE, route.channel_panel.group, referral)
+    audit_record(
+        action="channel.referred",
+        obj=referral,
+        case_reference=referral.reference or "",
+        team=route.channel_panel.name,
+    )
