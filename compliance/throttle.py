@@ -1,18 +1,20 @@
-"""A limit on complaints sent from one network address, kept in Django's cache.
+"""A limit on complaints sent from one network address, counted by django-ratelimit.
 
 Generous enough that a family or an office sharing a connection is never stopped; anyone who
 does reach it is told plainly how else to reach the unit.
+
+The counts live in Django's default cache (see CACHE_URL in config/settings/base.py): Redis
+shares them between every web process and increments them atomically. django-ratelimit counts
+in fixed hourly windows (each address's window starts at its own offset within the hour), so
+a limit that has been reached lifts within the hour.
 """
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest
+from django_ratelimit.core import get_usage
 
+GROUP = "compliance.complaints"
 WINDOW_SECONDS = 60 * 60
-
-
-def _limit() -> int:
-    return settings.COMPLAINTS_PER_HOUR_PER_ADDRESS
 
 
 def client_address(request: HttpRequest) -> str:
@@ -31,19 +33,33 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
-def _key(request: HttpRequest) -> str:
-    return f"complaints:sent-from:{client_address(request)}"
+def _address_key(group: str, request: HttpRequest) -> str:
+    return client_address(request)
+
+
+def _usage(request: HttpRequest, *, increment: bool) -> dict | None:
+    return get_usage(
+        request,
+        group=GROUP,
+        key=_address_key,
+        rate=(settings.COMPLAINTS_PER_HOUR_PER_ADDRESS, WINDOW_SECONDS),
+        increment=increment,
+    )
 
 
 def complaint_limit_reached(request: HttpRequest) -> bool:
-    return (cache.get(_key(request)) or 0) >= _limit()
+    """Whether the sender's address has already sent as many complaints as the hour allows.
+
+    Only reads the count. django-ratelimit limits once the count is *over* the rate; here the
+    next complaint is refused as soon as the count *reaches* it.
+    """
+    usage = _usage(request, increment=False)
+    if usage is None:  # RATELIMIT_ENABLE = False
+        return False
+    # A cache that cannot be read refuses (limit 0), as django-ratelimit does by default.
+    return usage["should_limit"] or usage["count"] >= usage["limit"]
 
 
 def complaint_sent_count(request: HttpRequest) -> None:
     """Count one complaint (or one automated submission) against the sender's address."""
-    key = _key(request)
-    if not cache.add(key, 1, WINDOW_SECONDS):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, WINDOW_SECONDS)
+    _usage(request, increment=True)

@@ -7,30 +7,27 @@ Select it with `EMAIL_BACKEND = "notifications.backends.NotifyEmailBackend"` and
   `((body))`, so one template carries every message of the service;
 * `NOTIFY_BASE_URL` (optional): defaults to the live API.
 
-Standard library only. Notify authenticates each request with a JSON Web Token signed with
-HS256 using the secret half of the API key; its claims are the service id (`iss`) and the
-time of issue (`iat`, which Notify accepts within 30 seconds of its own clock).
+Requests go through GOV.UK Notify's own Python client, which signs each one with a JSON Web
+Token made from the API key. This module checks the configuration before the client sees it
+(an https:// address, a key of the right shape) and turns the client's errors into
+`NotifyError`, whose message never contains the key.
 
 Any failure raises (unless `fail_silently`), so the outbox in notifications/services.py records
 it and the periodic resend tries again.
 """
 
-import base64
-import hashlib
-import hmac
-import json
-import time
-import urllib.error
 import urllib.parse
-import urllib.request
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail.backends.base import BaseEmailBackend
+from notifications_python_client.errors import APIError
+from notifications_python_client.notifications import NotificationsAPIClient
 
 DEFAULT_BASE_URL = "https://api.notifications.service.gov.uk"
-EMAIL_PATH = "/v2/notifications/email"
 UUID_LENGTH = 36
+# `{name}-{service id}-{secret}`: the client reads the last two UUIDs, so nothing shorter works.
+API_KEY_MIN_LENGTH = 2 * UUID_LENGTH + 1
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -42,35 +39,23 @@ class NotifyError(Exception):
         self.status = status
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def split_api_key(api_key: str) -> tuple[str, str]:
-    """(service id, secret) from a Notify API key: both are the last two UUIDs in it."""
+def _checked_api_key(api_key: str) -> str:
     key = (api_key or "").strip()
-    if len(key) < 2 * UUID_LENGTH + 1:
+    if len(key) < API_KEY_MIN_LENGTH:
         raise ImproperlyConfigured("NOTIFY_API_KEY is not a GOV.UK Notify API key")
-    service_id = key[-(2 * UUID_LENGTH + 1) : -(UUID_LENGTH + 1)]
-    secret = key[-UUID_LENGTH:]
-    return service_id, secret
-
-
-def notify_token(service_id: str, secret: str, *, issued_at: int | None = None) -> str:
-    header = {"typ": "JWT", "alg": "HS256"}
-    claims = {"iss": service_id, "iat": int(time.time() if issued_at is None else issued_at)}
-    signing_input = ".".join(
-        _b64(json.dumps(part, separators=(",", ":")).encode()) for part in (header, claims)
-    )
-    signature = hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest()
-    return f"{signing_input}.{_b64(signature)}"
+    return key
 
 
 def _checked_base_url(base_url: str) -> str:
     parsed = urllib.parse.urlsplit(base_url)
-    if parsed.scheme == "https" or (parsed.scheme == "http" and parsed.hostname in LOCAL_HOSTS):
-        return base_url.rstrip("/")
-    raise ImproperlyConfigured("NOTIFY_BASE_URL must be an https:// address")
+    if not (
+        parsed.scheme == "https" or (parsed.scheme == "http" and parsed.hostname in LOCAL_HOSTS)
+    ):
+        raise ImproperlyConfigured("NOTIFY_BASE_URL must be an https:// address")
+    # The client joins "/v2/notifications/..." onto the address, dropping any path in it.
+    if parsed.path.strip("/") or parsed.query or parsed.fragment:
+        raise ImproperlyConfigured("NOTIFY_BASE_URL must be the API's address without a path")
+    return base_url.rstrip("/")
 
 
 class NotifyEmailBackend(BaseEmailBackend):
@@ -78,7 +63,7 @@ class NotifyEmailBackend(BaseEmailBackend):
 
     def __init__(self, fail_silently: bool = False, **kwargs):
         super().__init__(fail_silently=fail_silently, **kwargs)
-        self.api_key = kwargs.get("api_key") or getattr(settings, "NOTIFY_API_KEY", "")
+        api_key = _checked_api_key(kwargs.get("api_key") or getattr(settings, "NOTIFY_API_KEY", ""))
         self.template_id = kwargs.get("template_id") or getattr(settings, "NOTIFY_TEMPLATE_ID", "")
         self.base_url = _checked_base_url(
             kwargs.get("base_url") or getattr(settings, "NOTIFY_BASE_URL", "") or DEFAULT_BASE_URL
@@ -86,7 +71,12 @@ class NotifyEmailBackend(BaseEmailBackend):
         self.timeout = kwargs.get("timeout") or getattr(settings, "NOTIFY_TIMEOUT", 10)
         if not self.template_id:
             raise ImproperlyConfigured("NOTIFY_TEMPLATE_ID is required for the Notify backend")
-        self.service_id, self.secret = split_api_key(self.api_key)
+        self._secrets = (api_key, api_key[-UUID_LENGTH:])
+        self.client = NotificationsAPIClient(api_key, base_url=self.base_url, timeout=self.timeout)
+
+    def close(self) -> None:
+        """Let go of the connections the client keeps open between requests."""
+        self.client.request_session.close()
 
     def send_messages(self, email_messages) -> int:
         sent = 0
@@ -94,7 +84,7 @@ class NotifyEmailBackend(BaseEmailBackend):
             try:
                 for address in message.recipients():
                     self._send_one(address, message)
-            except (NotifyError, OSError):
+            except NotifyError:
                 if not self.fail_silently:
                     raise
                 continue
@@ -102,39 +92,40 @@ class NotifyEmailBackend(BaseEmailBackend):
         return sent
 
     def _send_one(self, address: str, message) -> dict:
-        payload = {
-            "email_address": address,
-            "template_id": self.template_id,
-            "personalisation": {"subject": message.subject, "body": message.body},
-        }
-        reference = message.extra_headers.get("X-Notify-Reference")
-        if reference:
-            payload["reference"] = reference
-        request = urllib.request.Request(  # noqa: S310 - scheme checked in _checked_base_url
-            self.base_url + EMAIL_PATH,
-            data=json.dumps(payload).encode(),
-            method="POST",
-            headers={
-                "Authorization": f"Bearer {notify_token(self.service_id, self.secret)}",
-                "Content-Type": "application/json",
-                "User-Agent": "prevent-referrals-notify-backend",
-            },
-        )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                return json.loads(response.read() or b"{}")
-        except urllib.error.HTTPError as exc:
-            raise NotifyError(
-                f"Notify answered {exc.code}: {_notify_errors(exc)}", status=exc.code
-            ) from None
-        except urllib.error.URLError as exc:
-            raise NotifyError(f"Notify could not be reached: {exc.reason}") from None
+            return self.client.send_email_notification(
+                email_address=address,
+                template_id=self.template_id,
+                personalisation={"subject": str(message.subject), "body": str(message.body)},
+                reference=message.extra_headers.get("X-Notify-Reference") or None,
+            )
+        except APIError as exc:
+            raise NotifyError(self._without_secrets(_describe(exc)), status=_status(exc)) from None
+
+    def _without_secrets(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "[NOTIFY_API_KEY]")
+        return text
 
 
-def _notify_errors(exc: urllib.error.HTTPError) -> str:
+def _status(exc: APIError) -> int | None:
+    """Notify's HTTP status; None when no answer came (the client then reports a 503)."""
+    return exc.status_code if exc.response is not None else None
+
+
+def _describe(exc: APIError) -> str:
+    if exc.response is None:
+        cause = exc.__cause__
+        return f"Notify could not be reached: {cause or 'no answer'}"
+    return f"Notify answered {exc.status_code}: {_notify_errors(exc)}"
+
+
+def _notify_errors(exc: APIError) -> str:
     """Notify's own explanation ({"errors": [{"error": ..., "message": ...}]}), if it gave one."""
-    try:
-        body = json.loads(exc.read() or b"{}")
-        return "; ".join(f"{e.get('error')}: {e.get('message')}" for e in body["errors"])
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return exc.reason or "no details"
+    details = exc.message
+    if isinstance(details, list):
+        try:
+            return "; ".join(f"{e.get('error')}: {e.get('message')}" for e in details)
+        except AttributeError:
+            pass
+    return str(details or exc.response.reason or "no details")

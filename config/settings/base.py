@@ -191,8 +191,11 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# The cache holds the complaint forms' rate-limit counters. A Redis CACHE_URL shares them
-# between every web process; the default is per process, which is enough for one machine.
+# The cache holds the complaint forms' rate-limit counters (django-ratelimit, compliance/
+# throttle.py). A Redis CACHE_URL shares them between every web process; the default is per
+# process, which is enough for one machine. django_ratelimit is deliberately not an installed
+# app: only its functions are used, and its system checks would reject the per-process default
+# (E003) and warn about Django's own Redis backend (W001), which increments atomically.
 CACHE_URL = env("CACHE_URL", default="")
 CACHES = {
     "default": (

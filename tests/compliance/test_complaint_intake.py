@@ -3,13 +3,16 @@ receipt email, the hidden field that catches automated form-fillers, and the rat
 """
 
 import re
+import threading
 
 import pytest
 from django.core import mail
 from django.core.cache import cache
+from django.test import RequestFactory
 from django.urls import reverse
 
 from accounts.roles import Role
+from compliance import throttle
 from compliance.models import AuditEvent, Complaint, ComplaintLetter, ComplaintStatus
 from config.errors import ApplicationError
 from notifications.models import Notification
@@ -235,6 +238,47 @@ def test_behind_a_trusted_proxy_the_forwarded_address_is_used(client, settings):
     other = client.post(PUBLIC, answers(), HTTP_X_FORWARDED_FOR="203.0.113.2", **proxy)
     again = client.post(PUBLIC, answers(), HTTP_X_FORWARDED_FOR="203.0.113.1", **proxy)
     assert (first.status_code, other.status_code, again.status_code) == (302, 302, 429)
+
+
+def test_automated_submissions_count_against_the_limit(client, settings):
+    settings.COMPLAINTS_PER_HOUR_PER_ADDRESS = 2
+    spam = answers(leave_blank="http://spam.example")
+    assert client.post(PUBLIC, spam, REMOTE_ADDR="203.0.113.8").status_code == 400
+    assert client.post(PUBLIC, answers(), REMOTE_ADDR="203.0.113.8").status_code == 302
+    assert client.post(PUBLIC, answers(), REMOTE_ADDR="203.0.113.8").status_code == 429
+    assert Complaint.objects.count() == 1
+
+
+def test_signed_in_practitioners_are_not_limited(client, settings):
+    settings.COMPLAINTS_PER_HOUR_PER_ADDRESS = 1
+    assert client.post(PUBLIC, answers(), REMOTE_ADDR="203.0.113.6").status_code == 302
+    assert client.post(PUBLIC, answers(), REMOTE_ADDR="203.0.113.6").status_code == 429
+    client.force_login(UserFactory(role=Role.REFERRER))
+    assert client.post(PRACTITIONER, answers(), REMOTE_ADDR="203.0.113.6").status_code == 302
+
+
+def test_the_count_is_exact_when_complaints_arrive_together(settings):
+    """Counted with the cache's atomic increment: no complaint sent at the same moment as
+    another is missed, so the limit still stops the next one.
+    """
+    limit = settings.COMPLAINTS_PER_HOUR_PER_ADDRESS = 25
+    request = RequestFactory().post(PUBLIC, REMOTE_ADDR="203.0.113.4")
+    start = threading.Barrier(limit - 1)
+
+    def send():
+        start.wait()
+        throttle.complaint_sent_count(request)
+
+    threads = [threading.Thread(target=send) for _ in range(limit - 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert not throttle.complaint_limit_reached(request)
+    throttle.complaint_sent_count(request)
+    assert throttle.complaint_limit_reached(request)
+    other = RequestFactory().post(PUBLIC, REMOTE_ADDR="198.51.100.4")
+    assert not throttle.complaint_limit_reached(other)
 
 
 def test_practitioner_form_needs_sign_in_and_fills_in_their_details(client):
