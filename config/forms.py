@@ -138,26 +138,47 @@ def textarea(
 
 
 def radios(
-    label: str, choices, required: str, *, hint: str = "", coerce=str, **kwargs
+    label: str,
+    choices,
+    required: str | None = None,
+    *,
+    hint: str = "",
+    coerce=str,
+    invalid: str = "",
+    **kwargs,
 ) -> forms.TypedChoiceField:
+    """Radios. Without `required` an unanswered question parses as None, for the service to
+    judge; an answer that is not one of the choices is always refused here (`invalid`)."""
+    invalid = invalid or required or f"Select one of the options for: {label}"
+    kwargs.setdefault("empty_value", None)
     return forms.TypedChoiceField(
         label=label,
         choices=choices,
         coerce=coerce,
+        required=required is not None,
         widget=forms.RadioSelect,
         help_text=hint,
-        error_messages={"required": required, "invalid_choice": required},
+        error_messages={"required": required or "", "invalid_choice": invalid},
         **kwargs,
     )
 
 
-def yes_no(label: str, required: str, *, hint: str = "", choices=YES_NO) -> forms.TypedChoiceField:
-    return radios(label, choices, required, hint=hint, coerce=yes)
+def yes_no(
+    label: str, required: str | None = None, *, hint: str = "", choices=YES_NO, invalid: str = ""
+) -> forms.TypedChoiceField:
+    """Yes or no: True, False, or None when unanswered."""
+    return radios(label, choices, required, hint=hint, coerce=yes, invalid=invalid)
 
 
 def date_field(
-    label: str, noun: str, required: str | None, *, allow_future: bool = False, hint=DATE_HINT
+    label: str,
+    noun: str,
+    required: str | None = None,
+    *,
+    allow_future: bool = False,
+    hint=DATE_HINT,
 ) -> GovukDateField:
+    """A GOV.UK date; a date that is not real is refused here, a missing one parses as None."""
     return GovukDateField(
         noun=noun,
         label=label,

@@ -6,123 +6,16 @@ is used to tell whether a page of a draft is complete, so a page's rules live in
 """
 
 from dataclasses import dataclass
-from datetime import date
 
 from django import forms
 from django.utils import timezone
 
+from config.forms import GovukDateField, radios, text, textarea
 from regions.selectors import RoutingError, current_local_authorities, normalise_postcode
 
 from .models import Awareness, ConcernType, Gender, Referral, Sector
 
-TEXT_MAX = 5000
 PHONE_CHARS = set("0123456789 +()-")
-
-
-class GovukDateInput(forms.MultiWidget):
-    """Day, month and year boxes, as in the GOV.UK date input. Names end -day, -month, -year."""
-
-    template_name = "django/forms/widgets/multiwidget.html"
-
-    def __init__(self, attrs=None):
-        boxes = [forms.TextInput(attrs={"inputmode": "numeric"}) for _ in range(3)]
-        super().__init__(boxes, attrs)
-        self.widgets_names = ["-day", "-month", "-year"]
-
-    def decompress(self, value):
-        if isinstance(value, date):
-            return [str(value.day), str(value.month), str(value.year)]
-        return [None, None, None]
-
-
-class GovukDateField(forms.Field):
-    """A real calendar date from three boxes, with the GOV.UK date input's error messages.
-
-    `noun` names the date in messages ("Date of birth must be a real date"); future dates are
-    refused unless `allow_future`.
-    """
-
-    widget = GovukDateInput
-
-    def __init__(self, *, noun: str, allow_future: bool = False, **kwargs):
-        self.noun = noun
-        self.allow_future = allow_future
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        if isinstance(value, date) or value in (None, ""):
-            return value or None
-        parts = [str(p or "").strip() for p in value]
-        names = ["day", "month", "year"]
-        missing = [n for n, p in zip(names, parts, strict=True) if not p]
-        if len(missing) == 3:
-            return None
-        if missing:
-            raise forms.ValidationError(
-                f"{self.noun} must include a {' and '.join(missing)}", code="incomplete"
-            )
-        if not all(p.isdigit() for p in parts):
-            raise forms.ValidationError(f"{self.noun} must be a real date", code="invalid")
-        day, month, year = (int(p) for p in parts)
-        if len(parts[2]) != 4:
-            raise forms.ValidationError("Year must include 4 numbers", code="invalid_year")
-        try:
-            value = date(year, month, day)
-        except ValueError as exc:
-            raise forms.ValidationError(f"{self.noun} must be a real date", code="invalid") from exc
-        if year < 1900:
-            raise forms.ValidationError(f"{self.noun} must be after 1900", code="too_early")
-        return value
-
-    def validate(self, value):
-        super().validate(value)
-        if value and not self.allow_future and value > timezone.localdate():
-            raise forms.ValidationError(f"{self.noun} must be today or in the past", code="future")
-
-
-def _text(
-    label: str, *, required_message: str | None = None, noun: str = "", **kwargs
-) -> forms.CharField:
-    """A text answer; `noun` names it in the length error when the label is a question."""
-    kwargs.setdefault("max_length", 200)
-    noun = noun or label.removesuffix(" (optional)")
-    return forms.CharField(
-        label=label,
-        required=required_message is not None,
-        error_messages={
-            "required": required_message or "",
-            "max_length": f"{noun} must be %(limit_value)s characters or fewer",
-        },
-        **kwargs,
-    )
-
-
-def _textarea(
-    label: str,
-    *,
-    required_message: str | None = None,
-    help_text: str = "",
-    rows=5,
-    noun: str = "",
-):
-    return _text(
-        label,
-        required_message=required_message,
-        help_text=help_text,
-        noun=noun,
-        max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": rows}),
-    )
-
-
-def _radios(label: str, choices, required_message: str, **kwargs) -> forms.ChoiceField:
-    return forms.ChoiceField(
-        label=label,
-        choices=choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": required_message, "invalid_choice": required_message},
-        **kwargs,
-    )
 
 
 class SectionForm(forms.Form):
@@ -149,21 +42,21 @@ class PersonForm(SectionForm):
     )
     no_autofill = {"autocomplete": "off", "spellcheck": "false"}
 
-    first_name = _text(
+    first_name = text(
         "First name",
-        required_message="Enter the person's first name",
+        required="Enter the person's first name",
         widget=forms.TextInput(attrs=no_autofill),
         max_length=100,
     )
-    last_name = _text(
+    last_name = text(
         "Last name",
-        required_message="Enter the person's last name",
+        required="Enter the person's last name",
         widget=forms.TextInput(attrs=no_autofill),
         max_length=100,
     )
-    aliases = _textarea(
+    aliases = textarea(
         "Other names they are known by (optional)",
-        help_text="For example, a nickname or a previous name. Put each name on a new line.",
+        hint="For example, a nickname or a previous name. Put each name on a new line.",
         rows=3,
     )
     date_of_birth = GovukDateField(
@@ -187,7 +80,7 @@ class PersonForm(SectionForm):
             "max_value": "Approximate age must be 120 or less",
         },
     )
-    gender = _radios("Gender", Gender.choices, "Select the person's gender")
+    gender = radios("Gender", Gender.choices, "Select the person's gender")
 
     def clean(self):
         cleaned = super().clean()
@@ -210,21 +103,21 @@ class AddressForm(SectionForm):
     fields_shown = ("address_line_1", "address_line_2", "town", "postcode")
     no_autofill = {"autocomplete": "off"}
 
-    address_line_1 = _text(
+    address_line_1 = text(
         "Address line 1",
-        required_message="Enter the first line of the person's address",
+        required="Enter the first line of the person's address",
         widget=forms.TextInput(attrs=no_autofill),
     )
-    address_line_2 = _text("Address line 2 (optional)", widget=forms.TextInput(attrs=no_autofill))
-    town = _text(
+    address_line_2 = text("Address line 2 (optional)", widget=forms.TextInput(attrs=no_autofill))
+    town = text(
         "Town or city",
-        required_message="Enter the town or city",
+        required="Enter the town or city",
         widget=forms.TextInput(attrs={**no_autofill, "class": "govuk-!-width-two-thirds"}),
         max_length=100,
     )
-    postcode = _text(
+    postcode = text(
         "Postcode",
-        required_message="Enter the person's postcode",
+        required="Enter the person's postcode",
         widget=forms.TextInput(
             attrs={**no_autofill, "class": "govuk-input--width-10", "spellcheck": "false"}
         ),
@@ -257,15 +150,15 @@ class LocalAuthorityForm(SectionForm):
 class CircumstancesForm(SectionForm):
     fields_shown = ("school_or_employer", "languages", "communication_needs", "person_aware")
 
-    school_or_employer = _text("School, college or employer (optional)")
-    languages = _text("Languages they speak (optional)", help_text="For example, English and Urdu")
-    communication_needs = _textarea(
+    school_or_employer = text("School, college or employer (optional)")
+    languages = text("Languages they speak (optional)", hint="For example, English and Urdu")
+    communication_needs = textarea(
         "Communication needs (optional)",
-        help_text="For example, if they need an interpreter, use British Sign Language or have "
+        hint="For example, if they need an interpreter, use British Sign Language or have "
         "difficulty reading",
         rows=3,
     )
-    person_aware = _radios(
+    person_aware = radios(
         "Does the person know you are making this referral?",
         Awareness.choices,
         "Select whether the person knows about this referral",
@@ -282,23 +175,23 @@ class ReferrerForm(SectionForm):
         "referrer_phone",
     )
 
-    referrer_name = _text(
+    referrer_name = text(
         "Full name",
-        required_message="Enter your full name",
+        required="Enter your full name",
         widget=forms.TextInput(attrs={"autocomplete": "name", "spellcheck": "false"}),
     )
-    referrer_role = _text(
+    referrer_role = text(
         "Your role",
-        required_message="Enter your role",
-        help_text="For example, designated safeguarding lead",
+        required="Enter your role",
+        hint="For example, designated safeguarding lead",
         widget=forms.TextInput(attrs={"autocomplete": "organization-title"}),
     )
-    referrer_organisation = _text(
+    referrer_organisation = text(
         "Organisation",
-        required_message="Enter the name of your organisation",
+        required="Enter the name of your organisation",
         widget=forms.TextInput(attrs={"autocomplete": "organization"}),
     )
-    referrer_sector = _radios(
+    referrer_sector = radios(
         "Which sector do you work in?", Sector.choices, "Select the sector you work in"
     )
     referrer_email = forms.EmailField(
@@ -310,10 +203,10 @@ class ReferrerForm(SectionForm):
             "invalid": "Enter an email address in the correct format, like name@example.com",
         },
     )
-    referrer_phone = _text(
+    referrer_phone = text(
         "Telephone number",
-        required_message="Enter a telephone number",
-        help_text="For international numbers include the country code",
+        required="Enter a telephone number",
+        hint="For international numbers include the country code",
         widget=forms.TextInput(
             attrs={"autocomplete": "tel", "class": "govuk-input--width-20", "type": "tel"}
         ),
@@ -342,26 +235,26 @@ class ConcernForm(SectionForm):
         "associates",
     )
 
-    concern_type = _radios(
+    concern_type = radios(
         "What type of concern is it?",
         ConcernType.choices,
         "Select the type of concern",
-        help_text="Choose the one that fits best. The police and local authority will review it.",
+        hint="Choose the one that fits best. The police and local authority will review it.",
     )
-    concern_type_other = _text(
+    concern_type_other = text(
         "If you chose ‘Other’, describe the type of concern", noun="The type of concern"
     )
-    narrative = _textarea(
+    narrative = textarea(
         "Describe your concern",
-        required_message="Describe your concern",
-        help_text="Say what worries you about this person and why you think they may be at risk "
+        required="Describe your concern",
+        hint="Say what worries you about this person and why you think they may be at risk "
         "of being drawn into terrorism",
         rows=8,
     )
-    seen_or_heard = _textarea(
+    seen_or_heard = textarea(
         "What have you or others seen or heard?",
-        required_message="Enter what you or others have seen or heard",
-        help_text="Include who saw or heard it and where",
+        required="Enter what you or others have seen or heard",
+        hint="Include who saw or heard it and where",
     )
     seen_on = GovukDateField(
         noun="The date it was seen or heard",
@@ -370,13 +263,13 @@ class ConcernForm(SectionForm):
         "2026",
         error_messages={"required": "Enter the date it was seen or heard"},
     )
-    online_activity = _textarea(
+    online_activity = textarea(
         "Online activity (optional)",
-        help_text="For example, websites, social media accounts or material they have shared",
+        hint="For example, websites, social media accounts or material they have shared",
     )
-    associates = _textarea(
+    associates = textarea(
         "People they associate with (optional)",
-        help_text="Anyone who may be influencing them, if you know",
+        hint="Anyone who may be influencing them, if you know",
     )
 
     def clean(self):
@@ -407,12 +300,12 @@ class RiskForm(SectionForm):
         "needs_neurodiversity": "Neurodiversity, for example autism or ADHD",
     }
 
-    immediate_risk = _radios(
+    immediate_risk = radios(
         "Is there an immediate risk of harm to the person or to others?",
         [("yes", "Yes"), ("no", "No")],
         "Select yes if there is an immediate risk of harm",
     )
-    immediate_risk_details = _textarea(
+    immediate_risk_details = textarea(
         "If yes, describe the risk", rows=3, noun="The description of the risk"
     )
     complex_needs = forms.MultipleChoiceField(
@@ -422,18 +315,18 @@ class RiskForm(SectionForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="Select all that apply. Leave blank if none apply or you do not know.",
     )
-    other_safeguarding_concerns = _textarea(
+    other_safeguarding_concerns = textarea(
         "Other safeguarding concerns (optional)",
-        help_text="For example, neglect, exploitation, domestic abuse or substance misuse",
+        hint="For example, neglect, exploitation, domestic abuse or substance misuse",
     )
-    conversations_held = _textarea(
+    conversations_held = textarea(
         "Conversations already held (optional)",
-        help_text="Any conversations you or colleagues have had with the person or their parents "
+        hint="Any conversations you or colleagues have had with the person or their parents "
         "or carers about this concern",
     )
-    other_agencies = _textarea(
+    other_agencies = textarea(
         "Other agencies involved (optional)",
-        help_text="For example, children's social care, CAMHS, youth justice or probation",
+        hint="For example, children's social care, CAMHS, youth justice or probation",
     )
 
     @classmethod
@@ -483,9 +376,9 @@ class AttachmentForm(forms.Form):
             "invalid": "Select a file",
         },
     )
-    description = _text(
+    description = text(
         "Describe the file (optional)",
-        help_text="For example, screenshot of social media post",
+        hint="For example, screenshot of social media post",
     )
 
 
@@ -498,7 +391,7 @@ class DeclarationForm(forms.Form):
 
 
 class InformationAnswerForm(forms.Form):
-    answer = _textarea("Your answer", required_message="Enter your answer", rows=5)
+    answer = textarea("Your answer", required="Enter your answer", rows=5)
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from django.forms.models import model_to_dict
 from django.urls import reverse
 from django.utils import timezone
 
+from config.forms import GovukDateField
 from referrals import services
-from referrals.forms import GovukDateField
 from referrals.models import Referral
 from tests.factories import EmptyDraftReferralFactory
 
