@@ -54,6 +54,7 @@ test-postgres: install browsers
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 format: install
 	$(BIN)/ruff format .
