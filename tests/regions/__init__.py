@@ -14,7 +14,12 @@ from pathlib import Path
 
 import pytest
 
-REFERENCE_DATA_DIR = Path(os.environ.get("REFERENCE_DATA_DIR", "/work/shared/data"))
+# The published ONS lookups the shipped reference data was built from: shared/data beside the
+# project's folder, unless REFERENCE_DATA_DIR says otherwise.
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+REFERENCE_DATA_DIR = Path(
+    os.environ.get("REFERENCE_DATA_DIR", PROJECT_DIR.parent / "shared" / "data")
+)
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,10 @@ def _rows(name: str) -> list[dict[str, str]]:
 
 def source_data() -> SourceData:
     if not (REFERENCE_DATA_DIR / "lad_to_police_force_area.csv").exists():
-        pytest.skip(f"ONS source lookups not found in {REFERENCE_DATA_DIR} (REFERENCE_DATA_DIR)")
+        pytest.fail(
+            f"ONS source lookups not found in {REFERENCE_DATA_DIR}: set REFERENCE_DATA_DIR to the "
+            "folder holding them (shared/data beside the project)"
+        )
     return _source_data()
 
 

@@ -47,13 +47,16 @@ def running_pause_exists():
 
 
 def case_task_for_deadlines(user, task_pk: int) -> CaseTask | None:
-    """A task whose clock the user may stop or restart: its team, or the region's advisers."""
+    """A task whose clock the user may stop or restart: its team, or the case's advisers, and
+    only while the case is theirs to see."""
     case_task = (
         CaseTask.objects.select_related("referral", "team", "region", "task")
         .filter(task_id=task_pk)
         .first()
     )
-    if case_task is None or not (
+    if case_task is None or not may_view_case(user, case_task.referral):
+        return None
+    if not (
         is_member(user, case_task.team_id) or is_adviser_for(user, case_task.referral.region_id)
     ):
         return None

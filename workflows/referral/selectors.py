@@ -32,7 +32,12 @@ from regions.models import LocalAuthority, Team, TeamMembership
 from regions.selectors import route_local_authority
 
 from ..engine.models import OPEN_STATUSES, CaseTask
-from ..engine.permissions import adviser_region_ids, may_view_case, team_ids_of
+from ..engine.permissions import (
+    adviser_region_ids,
+    may_view_case,
+    tasks_workable_by,
+    team_ids_of,
+)
 from ..engine.registry import stage_titles
 from ..engine.selectors import running_pause_exists
 from .flows import ReferralFlow
@@ -158,10 +163,7 @@ def adviser_queue(user, filters: QueueFilters | None = None, *, per_page=QUEUE_P
 def team_queue(user, *, page: int | str = 1, per_page=TASKS_PAGE_SIZE) -> Page:
     """Open tasks of the user's teams: those claimed by the user first, then by deadline."""
     tasks = (
-        CaseTask.objects.filter(
-            is_open=True,
-            team_id__in=TeamMembership.objects.filter(user=user).values("team_id"),
-        )
+        tasks_workable_by(user)
         .alias(
             claimed_by_me=Case(
                 When(task__owner_id=user.pk, then=Value(0)),
