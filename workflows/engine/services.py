@@ -17,7 +17,7 @@ from viewflow.workflow.status import STATUS
 from compliance.audit import audit_record
 from config.errors import ApplicationError, PermissionDenied
 from notifications.services import notification_queue
-from referrals.models import Referral
+from referrals.models import Referral, ReferralStatus
 from regions.selectors import route_local_authority
 
 from .deadlines import deadline_for
@@ -42,6 +42,19 @@ def case_audit(action: str, *, user, referral: Referral, obj=None, reason: str =
         reason=reason,
         detail=detail,
     )
+
+
+# How a case can leave a process and still be in the programme: at Channel, or in a police-led
+# partnership. Every other outcome closes it.
+CONTINUING_OUTCOMES = frozenset({"channel", "police_led"})
+
+
+def case_status_record(*, referral: Referral, outcome: str) -> None:
+    """The case's status, derived in this one place from how it left its latest process."""
+    continuing = outcome in CONTINUING_OUTCOMES
+    referral.status = ReferralStatus.IN_PROGRESS if continuing else ReferralStatus.CLOSED
+    referral.closed_at = None if continuing else timezone.now()
+    referral.save(update_fields=["status", "closed_at", "updated_at"])
 
 
 def task_referral(task) -> Referral:
