@@ -12,7 +12,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -155,7 +160,32 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         )
         return Response(s.TaskSerializer(CaseTask.objects.get(task_id=task.pk)).data)
 
-    @extend_schema(request=s.TaskCompletionSerializer, responses={204: None})
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={204: None},
+        description=s.TaskCompletionSerializer.__doc__,
+        examples=[
+            OpenApiExample(
+                "Deconfliction (referral process)",
+                value={"outcome": "no_conflict", "notes": "No live investigation"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Adoption decision (Channel)",
+                value={"adopt": True, "rationale": "Meets the vulnerability criteria"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Triage (complaint)",
+                value={
+                    "in_scope": False,
+                    "rationale": "About a private employer",
+                    "signposting": "The employer's own complaints procedure",
+                },
+                request_only=True,
+            ),
+        ],
+    )
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         """Complete a task of any process through its step: the body is the step's answers."""
