@@ -7,6 +7,8 @@ Sight of a case comes from django-guardian grants that follow the case's *curren
 team membership decides what a user may do.
 """
 
+from dataclasses import dataclass, field
+
 import rules
 from django.db.models import Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
@@ -58,14 +60,6 @@ def is_adviser_for(user, region_id: int) -> bool:
     )
 
 
-def _case_team_member(kind: str):
-    def check(user, referral: Referral) -> bool:
-        team = route_local_authority(referral.local_authority).team(kind)
-        return is_member(user, team.pk)
-
-    return check
-
-
 # --- Sight of a case -------------------------------------------------------------------------
 
 # Staff the case is granted to, or an investigator under a live break-glass grant.
@@ -84,26 +78,61 @@ def cases_visible_to(user) -> QuerySet[Referral]:
 
 # --- What the user is on a case (by the case's current routing) --------------------------------
 
-is_case_police = rules.predicate(_case_team_member(Team.Kind.CTP_PREVENT), name="is_case_police")
-is_case_local_authority = rules.predicate(
-    _case_team_member(Team.Kind.LA_PREVENT), name="is_case_local_authority"
-)
-is_case_panel_member = rules.predicate(
-    _case_team_member(Team.Kind.CHANNEL_PANEL), name="is_case_panel_member"
-)
+
+@dataclass
+class CaseRoles:
+    """What the user is on this case: a member of which of the teams it is routed to now."""
+
+    police: bool = False
+    local_authority: bool = False
+    adviser: bool = False
+    panel: bool = False
+    team_ids: set[int] = field(default_factory=set)
+
+    @property
+    def staff(self) -> bool:
+        return self.police or self.local_authority or self.adviser or self.panel
+
+
+def case_roles(user, referral: Referral) -> CaseRoles:
+    """The one definition of "member of the case's police / LA / advisers / panel team"."""
+    route = route_local_authority(referral.local_authority)
+    team_ids = team_ids_of(user)
+    return CaseRoles(
+        police=route.ctp_team.pk in team_ids,
+        local_authority=route.la_team.pk in team_ids,
+        adviser=route.regional_team.pk in team_ids,
+        panel=route.channel_panel.pk in team_ids,
+        team_ids=team_ids,
+    )
+
+
+@rules.predicate
+def is_case_police(user, referral: Referral) -> bool:
+    return case_roles(user, referral).police
+
+
+@rules.predicate
+def is_case_local_authority(user, referral: Referral) -> bool:
+    return case_roles(user, referral).local_authority
+
+
+@rules.predicate
+def is_case_panel_member(user, referral: Referral) -> bool:
+    return case_roles(user, referral).panel
 
 
 @rules.predicate
 def is_region_adviser(user, referral: Referral) -> bool:
     """A regional Prevent adviser of the region the case is in now."""
-    return is_adviser_for(user, referral.region_id)
+    return case_roles(user, referral).adviser
 
 
 @rules.predicate
 def is_panel_chair(user, referral: Referral) -> bool:
     """Adoption and exit are the chair's: the LA's Prevent lead sitting on the case's panel."""
-    route = route_local_authority(referral.local_authority)
-    return is_member(user, route.channel_panel.pk) and is_member(user, route.la_team.pk)
+    roles = case_roles(user, referral)
+    return roles.panel and roles.local_authority
 
 
 is_case_staff = is_case_police | is_case_local_authority | is_region_adviser | is_case_panel_member

@@ -6,7 +6,7 @@ cases, tasks or records. Queues are indexed queries on CaseTask (region or team,
 Viewflow's `Task.objects.user_queue`, which loads every permission row of the user.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
@@ -29,14 +29,12 @@ from compliance.audit import READ_ACTIONS
 from compliance.models import AuditEvent
 from referrals.models import Attachment, PossibleDuplicate, Referral, ReferralStatus
 from regions.models import LocalAuthority, Team, TeamMembership
-from regions.selectors import route_local_authority
 
 from ..engine.models import OPEN_STATUSES, CaseTask
 from ..engine.permissions import (
     adviser_region_ids,
     may_view_case,
     tasks_workable_by,
-    team_ids_of,
 )
 from ..engine.registry import stage_titles
 from ..engine.selectors import running_pause_exists
@@ -244,33 +242,6 @@ def case_for_user(user, public_id) -> Referral:
     if referral is None or not may_view_case(user, referral):
         raise Http404("No such case")
     return referral
-
-
-@dataclass
-class CaseRoles:
-    """What the user is on this case, from the teams the case is routed to."""
-
-    police: bool = False
-    local_authority: bool = False
-    adviser: bool = False
-    panel: bool = False
-    team_ids: set[int] = field(default_factory=set)
-
-    @property
-    def staff(self) -> bool:
-        return self.police or self.local_authority or self.adviser or self.panel
-
-
-def case_roles(user, referral: Referral) -> CaseRoles:
-    route = route_local_authority(referral.local_authority)
-    team_ids = team_ids_of(user)
-    return CaseRoles(
-        police=route.ctp_team.pk in team_ids,
-        local_authority=route.la_team.pk in team_ids,
-        adviser=route.regional_team.pk in team_ids,
-        panel=route.channel_panel.pk in team_ids,
-        team_ids=team_ids,
-    )
 
 
 @dataclass

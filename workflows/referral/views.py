@@ -28,7 +28,7 @@ from config.errors import ApplicationError
 from config.forms import ServiceForm, posted, refused
 from referrals.models import Referral
 
-from ..engine.permissions import adviser_region_ids, team_ids_of
+from ..engine.permissions import CaseRoles, adviser_region_ids, case_roles, team_ids_of
 from ..engine.registry import stage_titles
 from ..engine.services import tasks_assign
 from ..engine.views import case_url, safe_next
@@ -149,7 +149,7 @@ def queue_assign(request: HttpRequest) -> HttpResponse:
 @require_GET
 def case_detail(request: HttpRequest, public_id) -> HttpResponse:
     referral = selectors.case_for_user(request.user, public_id)
-    roles = selectors.case_roles(request.user, referral)
+    roles = case_roles(request.user, referral)
     grant = None if roles.staff else break_glass_active(user=request.user, referral=referral)
     _record_read(request, referral, "case page")
     data = selectors.case_page_data(referral)
@@ -176,7 +176,7 @@ class CaseAction:
     title: str
     submit: str
     done: str
-    allowed: Callable[[selectors.CaseRoles, selectors.CasePage | None], bool]
+    allowed: Callable[[CaseRoles, selectors.CasePage | None], bool]
     form: Callable[[Any, Referral], ServiceForm]
     save: Callable[[Referral, Any, dict], Any]
     intro: str = ""
@@ -262,7 +262,7 @@ CASE_ACTIONS: dict[str, CaseAction] = {
 def _case_action(request: HttpRequest, public_id, name: str) -> HttpResponse:
     action = CASE_ACTIONS[name]
     referral = selectors.case_for_user(request.user, public_id)
-    roles = selectors.case_roles(request.user, referral)
+    roles = case_roles(request.user, referral)
     page = selectors.case_page_data(referral) if action.needs_page else None
     if not action.allowed(roles, page):
         raise Forbidden
@@ -307,7 +307,7 @@ case_transfer = _action_view("transfer")
 def case_duplicate(request: HttpRequest, public_id, duplicate_pk: int) -> HttpResponse:
     """The adviser confirms or dismisses a possible earlier referral of the same person."""
     referral = selectors.case_for_user(request.user, public_id)
-    if not selectors.case_roles(request.user, referral).adviser:
+    if not case_roles(request.user, referral).adviser:
         raise Forbidden
     duplicate = selectors.duplicate_for_case(referral, duplicate_pk)
     form = wf.DuplicateForm(posted(request))
