@@ -1,9 +1,13 @@
 """Fixtures shared by the whole suite."""
 
+from datetime import date
+
 import pytest
 from django.db import connection
 
 from compliance import triggers
+from referrals.models import Referral
+from tests.cases import People, people_make, submit_referral
 
 
 @pytest.fixture(autouse=True)
@@ -67,3 +71,19 @@ def regions_loaded(db):
         Group.objects.get_or_create(name=role.value)
     if not Team.objects.exists():
         regions_load()
+
+
+@pytest.fixture
+def people(db) -> People:
+    """The people of a Camden case, and of other areas who must see nothing of it."""
+    return people_make()
+
+
+@pytest.fixture
+def referral(people) -> Referral:
+    return submit_referral(people.referrer)
+
+
+@pytest.fixture
+def child_referral(people) -> Referral:
+    return submit_referral(people.referrer, dob=date(2011, 3, 2), first_name="Young")

@@ -9,10 +9,16 @@ from playwright.sync_api import expect
 
 from accounts.roles import Role
 from regions.selectors import route_local_authority
+from tests.cases import (
+    adopt,
+    consent,
+    make_user,
+    open_task,
+    plan,
+    refer_to_channel,
+    submit_referral,
+)
 from tests.factories import CAMDEN, PASSWORD
-from tests.workflows.conftest import make_user, submit_referral
-from tests.workflows.helpers import open_task
-from tests.workflows.test_channel import adopt, consent, plan, refer_to_channel
 from workflows.models import Intervention, InterventionSession
 
 pytestmark = pytest.mark.browser

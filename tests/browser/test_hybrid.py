@@ -17,10 +17,8 @@ from viewflow.workflow.models import Task
 from accounts.roles import Role
 from referrals.models import PossibleDuplicate
 from regions.selectors import route_local_authority
+from tests.cases import la_branch, make_user, open_task, open_tasks, police_branch, submit_referral
 from tests.factories import CAMDEN, PASSWORD, WESTMINSTER
-from tests.workflows.conftest import make_user, submit_referral
-from tests.workflows.helpers import open_task, open_tasks
-from tests.workflows.test_flow import la_branch, police_branch
 from workflows.models import CaseTask, ReferralProcess, ThresholdDecision
 
 pytestmark = pytest.mark.browser

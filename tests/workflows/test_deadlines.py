@@ -10,12 +10,10 @@ from django.test import override_settings
 
 from config.errors import ApplicationError, PermissionDenied
 from notifications.models import Notification
+from tests.cases import open_task, submit_referral
 from workflows.engine import clocks as deadline_services
 from workflows.engine.deadlines import deadline_for, working_days_after, working_days_between
 from workflows.models import CaseTask
-
-from .conftest import submit_referral
-from .helpers import open_task
 
 LONDON = ZoneInfo("Europe/London")
 

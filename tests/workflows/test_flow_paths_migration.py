@@ -6,9 +6,8 @@ from django.apps import apps
 from django.db import connection
 from viewflow.workflow.models import Process, Task
 
+from tests.cases import open_task
 from workflows.referral import services
-
-from .helpers import open_task
 
 migration = importlib.import_module("workflows.migrations.0003_flow_paths")
 

@@ -9,12 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from bench.casegen import bulk_cases
+from tests.cases import la_branch, open_task, police_branch, submit_referral
 from workflows.engine import services as engine
 from workflows.referral import services
-
-from .conftest import submit_referral
-from .helpers import open_task
-from .test_flow import la_branch, police_branch
 
 
 def queries(client, url: str) -> int:

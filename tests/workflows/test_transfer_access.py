@@ -5,11 +5,9 @@ import pytest
 from django.urls import reverse
 
 from regions.models import LocalAuthority
+from tests.cases import MANCHESTER, open_task
 from workflows.engine.models import CaseTask
 from workflows.referral import services
-
-from .conftest import MANCHESTER
-from .helpers import open_task
 
 
 @pytest.fixture
