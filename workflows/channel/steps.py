@@ -1,14 +1,14 @@
 """The Channel flow's human steps, each declared once: team, who may complete it, form,
 service and page. The task page and the API's `complete` both dispatch through these.
 
-Who may complete a step is `may_work`: a member of the team that owns the task now. Of the
+Who may complete a step is its `may_work`: here the default, a member of the team that owns
+the task now. Of the
 panel, only its chair may record adoption, exit, or the decision after consent is refused or
 withdrawn: those services refuse anyone else with a clear message.
 """
 
 from regions.models import Team
 
-from ..engine.permissions import is_task_team_member
 from ..engine.registry import Step, register
 from . import forms as cf
 from . import selectors, services
@@ -47,7 +47,6 @@ def _template(name: str) -> str:
 def _post_exit_review() -> Step:
     return Step(
         team=PANEL,
-        may_work=is_task_team_member,
         form=lambda task, data, user: cf.PostExitReviewForm(data),
         service=services.post_exit_review_complete,
         template=_template("post_exit_review"),
@@ -60,7 +59,6 @@ def _post_exit_review() -> Step:
 STEPS: dict[str, Step] = {
     "adoption_decision": Step(
         team=PANEL,
-        may_work=is_task_team_member,
         form=lambda task, data, user: cf.AdoptionForm(data, meetings=_meetings(task)),
         service=services.adoption_decide,
         template=_template("adoption"),
@@ -70,7 +68,6 @@ STEPS: dict[str, Step] = {
     ),
     "not_adopted_outcome": Step(
         team=POLICE,
-        may_work=is_task_team_member,
         form=lambda task, data, user: cf.OutcomeForm(data),
         service=services.not_adopted_outcome_decide,
         template=_template("outcome"),
@@ -80,7 +77,6 @@ STEPS: dict[str, Step] = {
     ),
     "consent": Step(
         team=PANEL,
-        may_work=is_task_team_member,
         form=lambda task, data, user: cf.ConsentForm(data, under_18=task.case.referral.is_under_18),
         service=services.consent_record,
         template=_template("consent"),
@@ -90,7 +86,6 @@ STEPS: dict[str, Step] = {
     ),
     "consent_outcome": Step(
         team=PANEL,
-        may_work=is_task_team_member,
         form=lambda task, data, user: cf.OutcomeForm(data),
         service=services.consent_outcome_decide,
         template=_template("outcome"),
@@ -100,7 +95,6 @@ STEPS: dict[str, Step] = {
     ),
     "support_plan": Step(
         team=PANEL,
-        may_work=is_task_team_member,
         form=lambda task, data, user: cf.SupportPlanForm(
             data,
             owners=selectors.owner_choices(task.case.referral),
@@ -114,7 +108,6 @@ STEPS: dict[str, Step] = {
     ),
     "panel_review": Step(
         team=PANEL,
-        may_work=is_task_team_member,
         form=lambda task, data, user: cf.PanelReviewForm(data, meetings=_meetings(task)),
         service=services.panel_review_complete,
         template=_template("panel_review"),

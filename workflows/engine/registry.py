@@ -17,6 +17,8 @@ from typing import Any
 from django import forms
 from viewflow.workflow.fields import get_flow_ref
 
+from .permissions import is_task_team_member
+
 # The Standards and Compliance Unit: its steps have no case team.
 UNIT = "standards_compliance"
 
@@ -31,12 +33,13 @@ class Step:
     """
 
     team: str
-    may_work: Callable[[Any, Any], bool]
     form: Callable[[Any, Any, Any], forms.Form]
     service: Callable[..., Any]
     template: str
     done: str
     submit: str = "Save and continue"
+    # Who may complete it; by default a member of the team that owns the task now.
+    may_work: Callable[[Any, Any], bool] = is_task_team_member
     # Extra context for the page, and where the user goes after completing the step.
     context: Callable[[Any], dict] = field(default=lambda task: {})
     after: Callable[[Any, Any], str] | None = None

@@ -1,13 +1,12 @@
 """The referral flow's human steps, each declared once: team, who may complete it, form,
 service and page. The task page and the API's `complete` both dispatch through these.
 
-Who may complete a step is `may_work`: for every step here, a member of the team that owns
-the task now (the grant follows the case when it is transferred).
+Who may complete a step is its `may_work`: for every step here the default, a member of the
+team that owns the task now (the grant follows the case when it is transferred).
 """
 
 from regions.models import Team
 
-from ..engine.permissions import is_task_team_member
 from ..engine.registry import Step, register
 from . import forms as wf
 from . import selectors, services
@@ -55,7 +54,6 @@ def _template(name: str) -> str:
 STEPS: dict[str, Step] = {
     "police_acknowledge": Step(
         team=POLICE,
-        may_work=is_task_team_member,
         form=_plain(wf.AcknowledgeForm),
         service=services.task_acknowledge,
         template=_template("acknowledge"),
@@ -64,7 +62,6 @@ STEPS: dict[str, Step] = {
     ),
     "police_deconfliction": Step(
         team=POLICE,
-        may_work=is_task_team_member,
         form=_plain(wf.DeconflictionForm),
         service=services.police_deconfliction_complete,
         template=_template("deconfliction"),
@@ -73,7 +70,6 @@ STEPS: dict[str, Step] = {
     ),
     "police_gateway_checks": Step(
         team=POLICE,
-        may_work=is_task_team_member,
         form=_plain(wf.GatewayChecksForm),
         service=services.police_gateway_checks_complete,
         template=_template("gateway_checks"),
@@ -82,7 +78,6 @@ STEPS: dict[str, Step] = {
     ),
     "police_information_gathering": Step(
         team=POLICE,
-        may_work=is_task_team_member,
         form=_plain(wf.InformationGatheringForm),
         service=services.police_information_gathering_complete,
         template=_template("information_gathering"),
@@ -91,7 +86,6 @@ STEPS: dict[str, Step] = {
     ),
     "la_acknowledge": Step(
         team=LA,
-        may_work=is_task_team_member,
         form=_plain(wf.AcknowledgeForm),
         service=services.task_acknowledge,
         template=_template("acknowledge"),
@@ -100,7 +94,6 @@ STEPS: dict[str, Step] = {
     ),
     "la_initial_discussion": Step(
         team=LA,
-        may_work=is_task_team_member,
         form=_initial_discussion_form,
         service=services.la_initial_discussion_complete,
         template=_template("initial_discussion"),
@@ -109,7 +102,6 @@ STEPS: dict[str, Step] = {
     ),
     "la_safeguarding_checks": Step(
         team=LA,
-        may_work=is_task_team_member,
         form=lambda task, data, user: wf.SafeguardingForm(
             data, under_18=task.case.referral.is_under_18
         ),
@@ -120,7 +112,6 @@ STEPS: dict[str, Step] = {
     ),
     "threshold_decision": Step(
         team=POLICE,
-        may_work=is_task_team_member,
         form=_plain(wf.ThresholdForm),
         service=services.threshold_decide,
         template=_template("threshold"),
@@ -130,7 +121,6 @@ STEPS: dict[str, Step] = {
     ),
     "assurance_review": Step(
         team=ADVISERS,
-        may_work=is_task_team_member,
         form=_plain(wf.AssuranceForm),
         service=services.assurance_review_decide,
         template=_template("assurance"),
@@ -140,7 +130,6 @@ STEPS: dict[str, Step] = {
     ),
     "below_threshold_outcome": Step(
         team=LA,
-        may_work=is_task_team_member,
         form=lambda task, data, user: wf.BelowThresholdForm(
             data, initial={"letter": wf.outcome_letter_draft(task.case.referral)}
         ),
@@ -152,7 +141,6 @@ STEPS: dict[str, Step] = {
     ),
     "risk_assessment": Step(
         team=POLICE,
-        may_work=is_task_team_member,
         form=_plain(wf.RiskAssessmentForm),
         service=services.risk_assessment_complete,
         template=_template("risk_assessment"),
@@ -162,7 +150,6 @@ STEPS: dict[str, Step] = {
     ),
     "outcome_decision": Step(
         team=POLICE,
-        may_work=is_task_team_member,
         form=_plain(wf.OutcomeForm),
         service=services.outcome_decide,
         template=_template("outcome"),
