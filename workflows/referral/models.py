@@ -15,15 +15,31 @@ from ..engine.models import Rating
 User = settings.AUTH_USER_MODEL
 
 
+class CaseOutcome(models.TextChoices):
+    """How a case leaves the referral process: the one list of outcomes, which the decisions
+    below choose among and statistics count."""
+
+    NO_FURTHER_ACTION = "no_further_action", "No further action"
+    SIGNPOSTED = "signposted", "Signposted to another service"
+    PURSUE = "pursue", "Escalated to Pursue"
+    CHANNEL = "channel", "Referred to Channel"
+    POLICE_LED = "police_led", "Police-led partnership"
+
+
+def decision_choices(name: str, labels: dict[str, str]) -> type[models.TextChoices]:
+    """Choices for a decision among some case outcomes, worded as the decision maker's options.
+
+    The values are CaseOutcome's own, so a decision and the outcome it leads to never drift.
+    """
+    return models.TextChoices(
+        name, [(CaseOutcome(value).name, (value, label)) for value, label in labels.items()]
+    )
+
+
 class ReferralProcess(Process):
     """One referral's run through the flow."""
 
-    class Outcome(models.TextChoices):
-        NO_FURTHER_ACTION = "no_further_action", "No further action"
-        SIGNPOSTED = "signposted", "Signposted to another service"
-        PURSUE = "pursue", "Escalated to Pursue"
-        CHANNEL = "channel", "Referred to Channel"
-        POLICE_LED = "police_led", "Police-led partnership"
+    Outcome = CaseOutcome
 
     referral = models.OneToOneField(
         "referrals.Referral", on_delete=models.PROTECT, related_name="process"
@@ -272,11 +288,15 @@ class HomeVisit(models.Model):
 
 
 class OutcomeDecision(models.Model):
-    class Outcome(models.TextChoices):
-        PURSUE = "pursue", "Escalate to Pursue"
-        CHANNEL = "channel", "Refer to Channel"
-        POLICE_LED = "police_led", "Police-led partnership"
-        NO_FURTHER_ACTION = "no_further_action", "No further action"
+    Outcome = decision_choices(
+        "Outcome",
+        {
+            CaseOutcome.PURSUE: "Escalate to Pursue",
+            CaseOutcome.CHANNEL: "Refer to Channel",
+            CaseOutcome.POLICE_LED: "Police-led partnership",
+            CaseOutcome.NO_FURTHER_ACTION: "No further action",
+        },
+    )
 
     referral = models.ForeignKey(
         "referrals.Referral", on_delete=models.CASCADE, related_name="outcome_decisions"
