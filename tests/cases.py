@@ -5,6 +5,8 @@ services the pages and the API call (`BranchesJoinedFactory(people=people)`), so
 process, tasks and permissions exactly as the service leaves them. People here are fictional.
 """
 
+import html
+import re
 from dataclasses import dataclass
 from datetime import date
 from itertools import count
@@ -361,3 +363,20 @@ class ExitedCaseFactory(InSupportFactory):
     def carry(cls, people, referral):
         super().carry(people, referral)
         review(referral, people.la, "exit")
+
+
+# --- Reading pages ------------------------------------------------------------------------------
+
+
+def error_summary(response) -> dict[str, list[str]]:
+    """The messages a page's GOV.UK error summary lists, by the field each links to (a date's
+    day box counts as its field), errors about the whole form under `non_field_errors`."""
+    page = response.content.decode()
+    assert 'class="govuk-error-summary"' in page, "the page shows no error summary"
+    body = page.split("govuk-error-summary__list", 1)[1].split("</ul>", 1)[0]
+    errors: dict[str, list[str]] = {}
+    for item in re.findall(r"<li>(.*?)</li>", body, re.DOTALL):
+        link = re.fullmatch(r'<a href="#id_(\w+?)(?:-day)?">(.*)</a>', item.strip(), re.DOTALL)
+        field, message = link.groups() if link else ("non_field_errors", item.strip())
+        errors.setdefault(field, []).append(html.unescape(message))
+    return errors

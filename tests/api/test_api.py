@@ -5,8 +5,9 @@ from rest_framework.test import APIClient
 
 from compliance.models import AuditEvent
 from tests.workflows.conftest import submit_referral
-from tests.workflows.helpers import open_task, open_tasks
-from workflows.models import Deconfliction
+from tests.workflows.helpers import error_summary, open_task, open_tasks
+from workflows.models import Deconfliction, SafeguardingChecks
+from workflows.referral import services
 
 
 def client_for(user) -> APIClient:
@@ -92,6 +93,35 @@ def test_claim_and_complete_through_the_api(people, referral):
     )
     assert good.status_code == 204
     assert "police_gateway_checks" in open_tasks(referral)
+
+
+def test_completing_a_task_answers_every_problem_at_once_as_the_page_does(people, referral, client):
+    services.task_acknowledge(task=open_task(referral, "la_acknowledge"), user=people.la)
+    services.la_initial_discussion_complete(
+        task=open_task(referral, "la_initial_discussion"),
+        user=people.la,
+        held_on=referral.created_at.date(),
+        summary="Held",
+    )
+    task = open_task(referral, "la_safeguarding_checks")
+    url = f"/api/v1/tasks/{task.pk}/complete/"
+    partly = {"social_care": "Not known", "domestic_abuse_notes": " "}
+    response = client_for(people.la).post(url, partly, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert body.pop("code") == "invalid"
+    assert body == {
+        "education": ["Enter the result of the education check"],
+        "health": ["Enter the result of the health check"],
+        "domestic_abuse_result": ["The domestic-abuse check is mandatory: select its result"],
+        "domestic_abuse_notes": ["Record what was checked for domestic abuse and what was found"],
+    }
+    client.force_login(people.la)
+    assert error_summary(client.post(f"/tasks/{task.pk}/", partly)) == body
+    empty = client_for(people.la).post(url, {}, format="json").json()
+    assert set(empty) == {*body, "social_care", "code"}
+    assert not SafeguardingChecks.objects.filter(referral=referral).exists()
+    assert open_task(referral, "la_safeguarding_checks").status != "DONE"
 
 
 def test_outsiders_cannot_claim_complete_or_assign(people, referral):

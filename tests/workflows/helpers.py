@@ -1,3 +1,3 @@
 """Kept while test modules move to tests.cases, which now holds these."""
 
-from tests.cases import open_task, open_tasks  # noqa: F401
+from tests.cases import error_summary, open_task, open_tasks  # noqa: F401

@@ -435,6 +435,128 @@ class TestMandatoryFields:
         assert error.value.field == "engagement_evidence"
 
 
+class TestEveryProblemAtOnce:
+    """A service checks every answer and raises all its problems together, saving nothing."""
+
+    def test_threshold_decision(self, people, referral):
+        police_branch(referral, people.police)
+        la_branch(referral, people.la)
+        with pytest.raises(ApplicationError) as error:
+            services.threshold_decide(
+                task=open_task(referral, "threshold_decision"),
+                user=people.police,
+                ideological_element=True,
+                ideology="",
+                terrorism_risk=None,
+                rationale=" ",
+            )
+        assert error.value.errors == [
+            ("ideology", "Select the ideology"),
+            ("terrorism_risk", "Answer whether there is a terrorism risk"),
+            ("rationale", "Give the rationale for the decision"),
+        ]
+        assert not ThresholdDecision.objects.filter(referral=referral).exists()
+
+    def test_gateway_checks_report_every_check(self, people, referral):
+        services.task_acknowledge(
+            task=open_task(referral, "police_acknowledge"), user=people.police
+        )
+        services.police_deconfliction_complete(
+            task=open_task(referral, "police_deconfliction"),
+            user=people.police,
+            outcome="no_conflict",
+        )
+        checks = {
+            "police_national_systems": ("no_trace", ""),
+            "intelligence": ("trace", ""),
+            "visor": ("not_done", " "),
+            "previous_prevent": ("", ""),
+            "firearms": ("trace", "Certificate held"),
+        }
+        with pytest.raises(ApplicationError) as error:
+            services.police_gateway_checks_complete(
+                task=open_task(referral, "police_gateway_checks"), user=people.police, checks=checks
+            )
+        assert error.value.by_field() == {
+            "intelligence": ["Summarise the trace found in Intelligence holdings"],
+            "visor": ["Give the reason ViSOR and offender management records was not done"],
+            "previous_prevent": ["Select a result for Previous Prevent contact"],
+        }
+        assert not GatewayCheck.objects.filter(referral=referral).exists()
+        assert open_task(referral, "police_gateway_checks").status != STATUS.DONE
+
+    def test_safeguarding_checks(self, people, child_referral):
+        referral = child_referral
+        services.task_acknowledge(task=open_task(referral, "la_acknowledge"), user=people.la)
+        services.la_initial_discussion_complete(
+            task=open_task(referral, "la_initial_discussion"),
+            user=people.la,
+            held_on=referral.created_at.date(),
+            summary="Held",
+        )
+        with pytest.raises(ApplicationError) as error:
+            services.la_safeguarding_checks_complete(
+                task=open_task(referral, "la_safeguarding_checks"),
+                user=people.la,
+                social_care="",
+                education="b",
+                health="c",
+                domestic_abuse_result="",
+                domestic_abuse_notes="",
+            )
+        assert [field for field, _ in error.value.errors] == [
+            "social_care",
+            "domestic_abuse_result",
+            "domestic_abuse_notes",
+            "mash_notified_on",
+            "mash_response",
+        ]
+        assert not SafeguardingChecks.objects.filter(referral=referral).exists()
+
+    def test_a_further_deconfliction_needs_its_trigger_and_outcome(self, people, referral):
+        with pytest.raises(ApplicationError) as error:
+            services.deconfliction_record(
+                referral=referral, user=people.police, outcome="", trigger=" "
+            )
+        assert error.value.errors == [
+            ("trigger", "Enter what prompted this check"),
+            ("outcome", "Select the outcome of the deconfliction check"),
+        ]
+        assert not referral.deconflictions.exists()
+
+    def test_transfer(self, people, referral):
+        with pytest.raises(ApplicationError) as error:
+            services.case_transfer(
+                referral=referral,
+                user=people.adviser,
+                to_local_authority=referral.local_authority,
+                reason="",
+            )
+        assert error.value.by_field() == {
+            "to_local_authority": ["The case is already with that local authority"],
+            "reason": ["Give the reason for the transfer"],
+        }
+        assert not referral.transfers.exists()
+
+    def test_a_permission_refusal_comes_first_and_alone(self, people, referral):
+        with pytest.raises(PermissionDenied) as error:
+            services.deconfliction_record(referral=referral, user=people.la, outcome="")
+        assert len(error.value.errors) == 1
+        with pytest.raises(PermissionDenied):
+            services.case_transfer(
+                referral=referral, user=people.police, to_local_authority=None, reason=""
+            )
+        with pytest.raises(PermissionDenied):
+            services.home_visit_record(referral=referral, user=people.la, visited_on=None, notes="")
+        services.task_acknowledge(
+            task=open_task(referral, "police_acknowledge"), user=people.police
+        )
+        with pytest.raises(PermissionDenied):
+            services.police_deconfliction_complete(
+                task=open_task(referral, "police_deconfliction"), user=people.la, outcome=""
+            )
+
+
 def test_home_visit_needs_a_safe_risk_assessment_first(people, referral):
     day = referral.created_at.date()
     with pytest.raises(ApplicationError, match="home-visit risk assessment"):

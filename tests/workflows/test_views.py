@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
+from rest_framework.test import APIClient
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -22,9 +23,11 @@ from workflows.models import (
     BelowThresholdOutcome,
     CaseNote,
     CaseTask,
+    CaseTransfer,
     Deconfliction,
     GatewayCheck,
     HomeVisit,
+    HomeVisitRiskAssessment,
     InitialDiscussion,
     OutcomeDecision,
     ReferralProcess,
@@ -35,7 +38,7 @@ from workflows.models import (
 from workflows.referral import services
 
 from .conftest import WESTMINSTER, submit_referral
-from .helpers import open_task, open_tasks
+from .helpers import error_summary, open_task, open_tasks
 from .test_flow import ALL_CLEAR, decide, la_branch, police_branch
 
 ERROR_SUMMARY = b"govuk-error-summary"
@@ -456,6 +459,186 @@ def test_task_forms_refuse_missing_answers_and_save_nothing(client, people, refe
     assert Task.objects.get(pk=task.pk).status != STATUS.DONE
 
 
+GATEWAY = list(GatewayCheck.Check)
+EVERY_PROBLEM = {
+    "police_deconfliction": {"outcome": ["Select the outcome of the deconfliction check"]},
+    "police_gateway_checks": {
+        f"{c.value}_result": [f"Select a result for {c.label}"] for c in GATEWAY
+    },
+    "police_information_gathering": {"summary": ["Summarise the information gathered"]},
+    "la_initial_discussion": {
+        "held_on": ["Enter the date of the discussion"],
+        "summary": ["Summarise the discussion with the referrer"],
+    },
+    "la_safeguarding_checks": {
+        "social_care": ["Enter the result of the social care check"],
+        "education": ["Enter the result of the education check"],
+        "health": ["Enter the result of the health check"],
+        "domestic_abuse_result": ["The domestic-abuse check is mandatory: select its result"],
+        "domestic_abuse_notes": ["Record what was checked for domestic abuse and what was found"],
+    },
+    "threshold_decision": {
+        "ideological_element": ["Answer whether there is an identifiable ideological element"],
+        "terrorism_risk": ["Answer whether there is a terrorism risk"],
+        "rationale": ["Give the rationale for the decision"],
+    },
+    "below_threshold_outcome": {
+        "outcome": ["Select the outcome"],
+        "letter": ["Write the outcome letter to the referrer"],
+    },
+    "risk_assessment": {
+        "engagement_rating": ["Rate engagement with an ideology or cause"],
+        "engagement_evidence": [
+            "Give the evidence for the rating of engagement with an ideology or cause"
+        ],
+        "intent_rating": ["Rate intent to cause harm"],
+        "intent_evidence": ["Give the evidence for the rating of intent to cause harm"],
+        "capability_rating": ["Rate capability to cause harm"],
+        "capability_evidence": ["Give the evidence for the rating of capability to cause harm"],
+        "overall_risk": ["Select the overall risk level"],
+        "summary": ["Summarise the assessment"],
+    },
+    "outcome_decision": {
+        "outcome": ["Select the outcome"],
+        "rationale": ["Give the rationale for the outcome"],
+    },
+}
+
+
+def _api_errors(response) -> dict[str, list[str]]:
+    assert response.status_code == 400, response.content
+    return {name: messages for name, messages in response.json().items() if name != "code"}
+
+
+def _messages(errors: dict[str, list[str]]) -> list[str]:
+    return sorted(m for messages in errors.values() for m in messages)
+
+
+@pytest.mark.parametrize("stage", sorted(EVERY_PROBLEM))
+def test_an_empty_task_lists_every_problem_at_once_on_the_page_and_in_the_api(
+    client, people, referral, stage
+):
+    user = _stage_ready(stage, referral, people)
+    task = open_task(referral, stage)
+    model = RECORDS[stage]
+    before = model.objects.filter(referral=referral).count()
+    client.force_login(user)
+    data = {"letter": ""} if stage == "below_threshold_outcome" else {}
+    page = error_summary(client.post(f"/tasks/{task.pk}/", data))
+    assert page == EVERY_PROBLEM[stage]
+    api = APIClient()
+    api.force_authenticate(user)
+    answers = _api_errors(api.post(f"/api/v1/tasks/{task.pk}/complete/", data, format="json"))
+    if stage == "police_gateway_checks":
+        # The API names each check; the page puts its message on the check's result.
+        assert answers == {c.value: [f"Select a result for {c.label}"] for c in GATEWAY}
+        assert _messages(answers) == _messages(page)
+    else:
+        assert answers == page
+    assert model.objects.filter(referral=referral).count() == before
+    assert Task.objects.get(pk=task.pk).status != STATUS.DONE
+
+
+def test_a_partly_answered_threshold_decision_lists_the_rest_at_once(as_user, people, referral):
+    _to_threshold(referral, people)
+    task = open_task(referral, "threshold_decision")
+    answers = {"ideological_element": "yes"}
+    expected = {
+        "ideology": ["Select the ideology"],
+        "terrorism_risk": ["Answer whether there is a terrorism risk"],
+        "rationale": ["Give the rationale for the decision"],
+    }
+    response = as_user("police").post(f"/tasks/{task.pk}/", answers)
+    assert response.status_code == 200
+    assert error_summary(response) == expected
+    api = APIClient()
+    api.force_authenticate(people.police)
+    refused = api.post(
+        f"/api/v1/tasks/{task.pk}/complete/", {"ideological_element": True}, format="json"
+    )
+    assert _api_errors(refused) == expected
+    assert not ThresholdDecision.objects.filter(referral=referral).exists()
+
+
+def test_a_pursue_outcome_lists_every_missing_handover_answer(as_user, people, referral):
+    _stage_ready("outcome_decision", referral, people)
+    task = open_task(referral, "outcome_decision")
+    expected = {
+        "rationale": ["Give the rationale for the outcome"],
+        "handover_to": ["Enter the Pursue team receiving the case"],
+        "handover_notes": ["Write the handover record for Pursue"],
+    }
+    response = as_user("police").post(f"/tasks/{task.pk}/", {"outcome": "pursue"})
+    assert error_summary(response) == expected
+    api = APIClient()
+    api.force_authenticate(people.police)
+    refused = api.post(f"/api/v1/tasks/{task.pk}/complete/", {"outcome": "pursue"}, format="json")
+    assert _api_errors(refused) == expected
+    assert not OutcomeDecision.objects.filter(referral=referral).exists()
+
+
+def test_every_gateway_check_problem_is_shown_on_its_own_box(as_user, people, referral):
+    _stage_ready("police_gateway_checks", referral, people)
+    task = open_task(referral, "police_gateway_checks")
+    answers = {
+        "police_national_systems_result": "no_trace",
+        "intelligence_result": "trace",
+        "visor_result": "not_done",
+        "visor_summary": "   ",
+        "firearms_result": "trace",
+        "firearms_summary": "Shotgun certificate held",
+    }
+    response = as_user("police").post(f"/tasks/{task.pk}/", answers)
+    assert response.status_code == 200
+    assert error_summary(response) == {
+        "intelligence_summary": ["Summarise the trace found in Intelligence holdings"],
+        "visor_summary": ["Give the reason ViSOR and offender management records was not done"],
+        "previous_prevent_result": ["Select a result for Previous Prevent contact"],
+    }
+    html = response.content.decode()
+    assert 'href="#id_intelligence_summary"' in html
+    assert 'href="#id_previous_prevent_result"' in html
+    assert not GatewayCheck.objects.filter(referral=referral).exists()
+    assert Task.objects.get(pk=task.pk).status != STATUS.DONE
+
+
+def test_an_assurance_sent_back_without_reasons_is_refused(as_user, people, child_referral):
+    police_branch(child_referral, people.police)
+    la_branch(child_referral, people.la, mash_notified_on=_today(), mash_response="Known")
+    decide(child_referral, people.police, meets=False)
+    task = open_task(child_referral, "assurance_review")
+    client = as_user("adviser")
+    assert error_summary(client.post(f"/tasks/{task.pk}/", {})) == {
+        "confirm": ["Select whether to confirm the closure or send it back"]
+    }
+    assert error_summary(client.post(f"/tasks/{task.pk}/", {"confirm": "no"})) == {
+        "reasons": ["Give the reasons for sending the decision back"]
+    }
+    decision = ThresholdDecision.objects.get(referral=child_referral)
+    assert decision.assurance == ThresholdDecision.Assurance.PENDING
+    assert decision.reviewed_by is None
+
+
+def test_safeguarding_for_a_child_lists_the_mash_with_everything_else(
+    as_user, people, child_referral
+):
+    _stage_ready("la_safeguarding_checks", child_referral, people)
+    task = open_task(child_referral, "la_safeguarding_checks")
+    future = _today().replace(year=_today().year + 1)
+    response = as_user("la").post(
+        f"/tasks/{task.pk}/", {"health": "Fine", **_date("mash_notified_on", future)}
+    )
+    assert error_summary(response) == {
+        "social_care": ["Enter the result of the social care check"],
+        "education": ["Enter the result of the education check"],
+        "domestic_abuse_result": ["The domestic-abuse check is mandatory: select its result"],
+        "domestic_abuse_notes": ["Record what was checked for domestic abuse and what was found"],
+        "mash_notified_on": ["The date the MASH was notified must be today or in the past"],
+        "mash_response": ["The person is under 18: record the MASH response"],
+    }
+    assert not SafeguardingChecks.objects.filter(referral=child_referral).exists()
+
+
 def test_follow_up_answers_are_required_when_their_question_says_so(as_user, people, referral):
     _to_threshold(referral, people)
     task = open_task(referral, "threshold_decision")
@@ -699,6 +882,137 @@ def test_police_record_another_deconfliction(as_user, referral):
     client.post(url, {"trigger": "A second report", "outcome": "conflict_managed"})
     assert Deconfliction.objects.get(referral=referral).trigger == "A second report"
     assert as_user("la").post(url, {"trigger": "x", "outcome": "no_conflict"}).status_code == 403
+
+
+def _next_year() -> date:
+    return _today().replace(year=_today().year + 1)
+
+
+FAR_FUTURE = _date("held_on", date(2999, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("url", "who", "answers", "expected", "model"),
+    [
+        (
+            "deconfliction/",
+            "police",
+            {},
+            {
+                "trigger": ["Enter what prompted this check"],
+                "outcome": ["Select the outcome of the deconfliction check"],
+            },
+            Deconfliction,
+        ),
+        (
+            "notes/new/",
+            "la",
+            {"text": "  "},
+            {"kind": ["Select the kind of note"], "text": ["Enter the note"]},
+            CaseNote,
+        ),
+        (
+            "initial-discussion/",
+            "police",
+            {"held_on-year": "x"},
+            {"held_on": ["The date of the discussion must include a day and month"]},
+            InitialDiscussion,
+        ),
+        (
+            "initial-discussion/",
+            "police",
+            FAR_FUTURE,
+            {
+                "held_on": ["The date of the discussion must be today or in the past"],
+                "summary": ["Summarise the discussion with the referrer"],
+            },
+            InitialDiscussion,
+        ),
+        (
+            "home-visit-risk-assessment/",
+            "police",
+            {},
+            {
+                "risks_identified": ["Describe the risks identified"],
+                "controls": ["Describe the controls in place"],
+                "visit_safe": ["Answer whether the visit can go ahead safely"],
+            },
+            HomeVisitRiskAssessment,
+        ),
+        (
+            "home-visit/",
+            "police",
+            {},
+            {
+                "non_field_errors": [
+                    "Complete a home-visit risk assessment that finds the visit safe before "
+                    "recording a visit."
+                ],
+                "visited_on": ["Enter the date of the visit"],
+                "notes": ["Record what happened on the visit"],
+            },
+            HomeVisit,
+        ),
+        (
+            "transfer/",
+            "adviser",
+            {},
+            {
+                "to_local_authority": ["Select the local authority the case is moving to"],
+                "reason": ["Give the reason for the transfer"],
+            },
+            CaseTransfer,
+        ),
+    ],
+    ids=[
+        "deconfliction",
+        "note",
+        "discussion-date-not-real",
+        "discussion",
+        "home-visit-risk-assessment",
+        "home-visit",
+        "transfer",
+    ],
+)
+def test_case_actions_list_every_problem_at_once(
+    as_user, referral, url, who, answers, expected, model
+):
+    response = as_user(who).post(f"/cases/{referral.public_id}/{url}", answers)
+    assert response.status_code == 200
+    assert error_summary(response) == expected
+    assert not model.objects.filter(referral=referral).exists()
+
+
+def test_a_home_visit_lists_its_date_and_notes_problems_with_the_assessment(
+    as_user, people, referral
+):
+    services.home_visit_assessment_record(
+        referral=referral,
+        user=people.police,
+        risks_identified="Dog",
+        controls="Dog secured",
+        visit_safe=True,
+    )
+    client = as_user("police")
+    url = f"/cases/{referral.public_id}/home-visit/"
+    future = client.post(url, {**_date("visited_on", _next_year()), "notes": ""})
+    assert error_summary(future) == {
+        "visited_on": ["The date of the visit must be today or in the past"],
+        "notes": ["Record what happened on the visit"],
+    }
+    too_early = client.post(url, {**_date("visited_on", date(2020, 1, 1)), "notes": "Seen"})
+    assert error_summary(too_early) == {
+        "visited_on": ["The visit cannot be before its risk assessment"]
+    }
+    assert not HomeVisit.objects.filter(referral=referral).exists()
+
+
+def test_a_refused_role_sees_no_validation_at_all(as_user, referral):
+    """The permission refusal comes first and alone, before any answer is looked at."""
+    response = as_user("la").post(f"/cases/{referral.public_id}/deconfliction/", {})
+    assert response.status_code == 403
+    assert ERROR_SUMMARY not in response.content
+    assert b"Enter what prompted this check" not in response.content
 
 
 def test_case_note_and_initial_discussion_from_the_case_page(as_user, people, referral):

@@ -1,14 +1,25 @@
-"""Forms for the referral pages: the shape and presence of answers only.
+"""Forms for the referral pages: they parse and present answers, and state no rule.
 
-The rules live in workflows/referral/services.py, which every page and the API call. A form's
-`cleaned_data` (through `service_kwargs`) map onto the service's keyword arguments, and each of
-a service's errors is put back on the field it names (`add_service_error`).
+A form refuses only what it cannot parse: an answer that is not one of the choices, a date
+that is not real, text that is too long. Whether an answer is needed, and every other rule,
+is the service's (workflows/referral/services.py), which every page and the API call and which
+reports all its problems at once. A form's `cleaned_data` (through `service_kwargs`) map onto
+the service's keyword arguments, and each of the service's errors is put back on the field it
+names (`add_service_error`), so the error summary lists them all.
 """
 
 from django import forms
 
 from config.errors import ApplicationError
-from config.forms import ServiceForm, date_field, radios, text, textarea, yes_no
+from config.forms import (
+    ServiceForm,
+    add_service_error,
+    date_field,
+    radios,
+    text,
+    textarea,
+    yes_no,
+)
 from referrals.models import ConcernType
 
 from ..engine.models import Rating
@@ -33,7 +44,7 @@ class DeconflictionForm(ServiceForm):
     outcome = radios(
         "What was the outcome of the deconfliction check?",
         Deconfliction.Outcome.choices,
-        "Select the outcome of the deconfliction check",
+        invalid="Select the outcome of the deconfliction check",
     )
     notes = textarea("Notes (optional)")
 
@@ -43,7 +54,6 @@ class DeconflictionRecordForm(DeconflictionForm):
 
     trigger = text(
         "What new information prompted this check?",
-        "Enter what prompted this check",
         hint="For example, a second report from the school",
     )
     field_order = ["trigger", "outcome", "notes"]
@@ -58,7 +68,9 @@ class GatewayChecksForm(ServiceForm):
         super().__init__(*args, **kwargs)
         for check in self.CHECKS:
             self.fields[f"{check.value}_result"] = radios(
-                check.label, GatewayCheck.Result.choices, f"Select a result for {check.label}"
+                check.label,
+                GatewayCheck.Result.choices,
+                invalid=f"Select a result for {check.label}",
             )
             self.fields[f"{check.value}_summary"] = textarea(
                 f"{check.label}: what was found, or why the check was not done",
@@ -68,21 +80,6 @@ class GatewayChecksForm(ServiceForm):
 
     def rows(self):
         return [(self[f"{c.value}_result"], self[f"{c.value}_summary"]) for c in self.CHECKS]
-
-    def clean(self):
-        data = super().clean()
-        for check in self.CHECKS:
-            result = data.get(f"{check.value}_result")
-            summary = (data.get(f"{check.value}_summary") or "").strip()
-            if result == GatewayCheck.Result.TRACE and not summary:
-                self.add_error(
-                    f"{check.value}_summary", f"Summarise the trace found in {check.label}"
-                )
-            elif result == GatewayCheck.Result.NOT_DONE and not summary:
-                self.add_error(
-                    f"{check.value}_summary", f"Give the reason {check.label} was not done"
-                )
-        return data
 
     def service_kwargs(self) -> dict:
         return {
@@ -96,18 +93,21 @@ class GatewayChecksForm(ServiceForm):
         }
 
     def add_service_error(self, exc: ApplicationError) -> None:
-        if exc.field in GatewayCheck.Check.values:
-            chosen = self.cleaned_data.get(f"{exc.field}_result") if self.is_bound else None
-            name = f"{exc.field}_summary" if chosen else f"{exc.field}_result"
-            self.add_error(name, exc.message)
-        else:
-            super().add_service_error(exc)
+        """A check's error goes on its result when none was chosen, else on its summary."""
+        others = []
+        for field, message in exc.errors:
+            if field in GatewayCheck.Check.values:
+                chosen = self.cleaned_data.get(f"{field}_result") if self.is_bound else None
+                self.add_error(f"{field}_summary" if chosen else f"{field}_result", message)
+            else:
+                others.append((field, message))
+        if others:
+            add_service_error(self, ApplicationError(errors=others, code=exc.code))
 
 
 class InformationGatheringForm(ServiceForm):
     summary = textarea(
         "What information has been gathered?",
-        "Summarise the information gathered",
         hint="Include what police systems and partners hold about the person",
     )
     sources = textarea("Sources consulted (optional)", rows=3)
@@ -116,48 +116,35 @@ class InformationGatheringForm(ServiceForm):
 
 class InitialDiscussionForm(ServiceForm):
     held_on = date_field(
-        "When was the discussion held?",
-        "The date of the discussion",
-        "Enter the date of the discussion",
+        "When was the discussion held?", "The date of the discussion", allow_future=True
     )
-    summary = textarea("Summary of the discussion", "Summarise the discussion with the referrer")
+    summary = textarea("Summary of the discussion")
 
 
 class ConfirmDiscussionForm(ServiceForm):
     confirm = forms.BooleanField(
         label="I have read the record of the initial discussion and it does not need repeating",
-        error_messages={
-            "required": "The police have already held the initial discussion. "
-            "Confirm you have read it."
-        },
+        required=False,
     )
 
 
 class SafeguardingForm(ServiceForm):
-    social_care = textarea(
-        "Children's or adult social care", "Enter the result of the social care check", rows=3
-    )
-    education = textarea("Education", "Enter the result of the education check", rows=3)
-    health = textarea("Health", "Enter the result of the health check", rows=3)
+    social_care = textarea("Children's or adult social care", rows=3)
+    education = textarea("Education", rows=3)
+    health = textarea("Health", rows=3)
     domestic_abuse_result = radios(
         "What did the domestic-abuse check find?",
         SafeguardingChecks.DomesticAbuse.choices,
-        "The domestic-abuse check is mandatory: select its result",
         hint="This check is mandatory",
+        invalid="The domestic-abuse check is mandatory: select its result",
     )
     domestic_abuse_notes = textarea(
-        "What was checked for domestic abuse, and what was found",
-        "Record what was checked for domestic abuse and what was found",
-        rows=3,
+        "What was checked for domestic abuse, and what was found", rows=3
     )
     mash_notified_on = date_field(
-        "When was the MASH notified?",
-        "The date the MASH was notified",
-        "The person is under 18: enter the date the MASH was notified",
+        "When was the MASH notified?", "The date the MASH was notified", allow_future=True
     )
-    mash_response = textarea(
-        "The MASH's response", "The person is under 18: record the MASH response", rows=3
-    )
+    mash_response = textarea("The MASH's response", rows=3)
 
     def __init__(self, *args, under_18: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -173,7 +160,7 @@ IDEOLOGY_CHOICES = [("", "Select the ideology"), *ConcernType.choices]
 class ThresholdForm(ServiceForm):
     ideological_element = yes_no(
         "Is there an identifiable ideological element?",
-        "Answer whether there is an identifiable ideological element",
+        invalid="Answer whether there is an identifiable ideological element",
     )
     ideology = forms.ChoiceField(
         label="If yes, which ideology?",
@@ -182,37 +169,24 @@ class ThresholdForm(ServiceForm):
         error_messages={"invalid_choice": "Select the ideology"},
     )
     terrorism_risk = yes_no(
-        "Is there a terrorism risk?", "Answer whether there is a terrorism risk"
+        "Is there a terrorism risk?", invalid="Answer whether there is a terrorism risk"
     )
     rationale = textarea(
         "Why have you reached this decision?",
-        "Give the rationale for the decision",
         hint="Say how the evidence meets or does not meet each part of the threshold",
     )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("ideological_element") and not data.get("ideology"):
-            self.add_error("ideology", "Select the ideology")
-        return data
 
 
 class AssuranceForm(ServiceForm):
     confirm = yes_no(
         "Do you confirm this decision to close the case below the threshold?",
-        "Select whether to confirm the closure or send it back",
         choices=[("yes", "Yes, confirm the closure"), ("no", "No, send it back")],
+        invalid="Select whether to confirm the closure or send it back",
     )
     reasons = textarea(
         "Reasons (needed if you send it back)",
         hint="The decision maker will see these reasons",
     )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("confirm") is False and not (data.get("reasons") or "").strip():
-            self.add_error("reasons", "Give the reasons for sending the decision back")
-        return data
 
 
 def outcome_letter_draft(referral) -> str:
@@ -235,7 +209,7 @@ def outcome_letter_draft(referral) -> str:
 
 class BelowThresholdForm(ServiceForm):
     outcome = radios(
-        "What is the outcome?", BelowThresholdOutcome.Outcome.choices, "Select the outcome"
+        "What is the outcome?", BelowThresholdOutcome.Outcome.choices, invalid="Select the outcome"
     )
     signposted_to = text(
         "If signposting, which service?",
@@ -243,19 +217,9 @@ class BelowThresholdForm(ServiceForm):
     )
     letter = textarea(
         "Letter to the referrer",
-        "Write the outcome letter to the referrer",
         hint="Written in plain language. It is sent to the referrer by email.",
         rows=14,
     )
-
-    def clean(self):
-        data = super().clean()
-        if (
-            data.get("outcome") == BelowThresholdOutcome.Outcome.SIGNPOST
-            and not (data.get("signposted_to") or "").strip()
-        ):
-            self.add_error("signposted_to", "Enter the service the person is signposted to")
-        return data
 
 
 FACTORS = (
@@ -269,63 +233,55 @@ class RiskAssessmentForm(ServiceForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for factor, label in FACTORS:
-            self.fields[f"{factor}_rating"] = radios(
-                label, Rating.choices, f"Rate {label[0].lower()}{label[1:]}"
-            )
+            lower = f"{label[0].lower()}{label[1:]}"
+            self.fields[f"{factor}_rating"] = radios(label, Rating.choices, invalid=f"Rate {lower}")
             self.fields[f"{factor}_evidence"] = textarea(
-                f"Evidence for the rating of {label[0].lower()}{label[1:]}",
-                f"Give the evidence for the rating of {label[0].lower()}{label[1:]}",
-                rows=3,
+                f"Evidence for the rating of {lower}", rows=3
             )
         self.fields["overall_risk"] = radios(
-            "Overall risk level", Rating.choices, "Select the overall risk level"
+            "Overall risk level", Rating.choices, invalid="Select the overall risk level"
         )
-        self.fields["summary"] = textarea("Summary of the assessment", "Summarise the assessment")
+        self.fields["summary"] = textarea("Summary of the assessment")
 
     def factors(self):
         return [(self[f"{f}_rating"], self[f"{f}_evidence"]) for f, _ in FACTORS]
 
 
 class OutcomeForm(ServiceForm):
-    outcome = radios("What is the outcome?", OutcomeDecision.Outcome.choices, "Select the outcome")
-    rationale = textarea("Why have you reached this outcome?", "Give the rationale for the outcome")
+    outcome = radios(
+        "What is the outcome?", OutcomeDecision.Outcome.choices, invalid="Select the outcome"
+    )
+    rationale = textarea("Why have you reached this outcome?")
     handover_to = text(
         "If escalating to Pursue, which team receives the case?",
         hint="For example, the regional CT unit's Pursue team",
     )
     handover_notes = textarea("If escalating to Pursue, the handover record", rows=4)
 
-    def clean(self):
-        data = super().clean()
-        if data.get("outcome") == OutcomeDecision.Outcome.PURSUE:
-            if not (data.get("handover_to") or "").strip():
-                self.add_error("handover_to", "Enter the Pursue team receiving the case")
-            if not (data.get("handover_notes") or "").strip():
-                self.add_error("handover_notes", "Write the handover record for Pursue")
-        return data
-
 
 # --- Actions on the case ---------------------------------------------------------------------
 
 
 class CaseNoteForm(ServiceForm):
-    kind = radios("What kind of note is it?", CaseNote.Kind.choices, "Select the kind of note")
-    text = textarea("What do you want to record?", "Enter the note")
+    kind = radios(
+        "What kind of note is it?", CaseNote.Kind.choices, invalid="Select the kind of note"
+    )
+    text = textarea("What do you want to record?")
 
 
 class HomeVisitAssessmentForm(ServiceForm):
-    risks_identified = textarea("What risks have been identified?", "Describe the risks identified")
-    controls = textarea("What controls are in place?", "Describe the controls in place")
+    risks_identified = textarea("What risks have been identified?")
+    controls = textarea("What controls are in place?")
     visit_safe = yes_no(
-        "Can the visit go ahead safely?", "Answer whether the visit can go ahead safely"
+        "Can the visit go ahead safely?", invalid="Answer whether the visit can go ahead safely"
     )
 
 
 class HomeVisitForm(ServiceForm):
     visited_on = date_field(
-        "When did the visit take place?", "The date of the visit", "Enter the date of the visit"
+        "When did the visit take place?", "The date of the visit", allow_future=True
     )
-    notes = textarea("What happened on the visit?", "Record what happened on the visit")
+    notes = textarea("What happened on the visit?")
 
 
 class LocalAuthorityChoiceField(forms.ModelChoiceField):
@@ -337,13 +293,11 @@ class TransferForm(ServiceForm):
     to_local_authority = LocalAuthorityChoiceField(
         label="Which local authority is the case moving to?",
         queryset=None,
+        required=False,
         empty_label="Select a local authority",
-        error_messages={
-            "required": "Select the local authority the case is moving to",
-            "invalid_choice": "Select the local authority the case is moving to",
-        },
+        error_messages={"invalid_choice": "Select the local authority the case is moving to"},
     )
-    reason = textarea("Why is the case moving?", "Give the reason for the transfer")
+    reason = textarea("Why is the case moving?")
 
     def __init__(self, *args, destinations, **kwargs):
         super().__init__(*args, **kwargs)
@@ -353,8 +307,8 @@ class TransferForm(ServiceForm):
 class DuplicateForm(ServiceForm):
     same_person = yes_no(
         "Is this the same person?",
-        "Select whether this is the same person",
         choices=[("yes", "Yes, the same person"), ("no", "No, a different person")],
+        invalid="Select whether this is the same person",
     )
     reason = textarea("Reason (optional)", rows=3)
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from compliance.audit import audit_record
-from config.errors import ApplicationError, PermissionDenied
+from config.errors import ApplicationError, PermissionDenied, Problems
 from notifications.services import notification_queue
 from referrals.models import ConcernType, PossibleDuplicate, Referral, ReferralStatus
 from regions.models import LocalAuthority, Team
@@ -43,13 +43,6 @@ from .models import (
     SafeguardingChecks,
     ThresholdDecision,
 )
-
-
-def _required(value, field: str, message: str):
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise ApplicationError(message, field=field)
-    return value.strip() if isinstance(value, str) else value
-
 
 # --- Routing --------------------------------------------------------------------------------
 
@@ -90,16 +83,52 @@ def task_acknowledge(*, task, user, note: str = "") -> None:
 def deconfliction_record(
     *, referral: Referral, user, outcome: str, notes: str = "", trigger: str = ""
 ) -> Deconfliction:
-    """Record a deconfliction check. Repeatable whenever new information arrives."""
+    """Record a further deconfliction check, saying what new information prompted it.
+    Repeatable whenever new information arrives."""
     if not is_case_police(user, referral):
         raise PermissionDenied()
-    if outcome not in Deconfliction.Outcome.values:
-        raise ApplicationError("Select the outcome of the deconfliction check", field="outcome")
+    problems = Problems()
+    trigger = problems.required(trigger, "trigger", "Enter what prompted this check")
+    return _deconfliction_save(
+        referral=referral,
+        user=user,
+        outcome=outcome,
+        notes=notes,
+        trigger=trigger,
+        problems=problems,
+    )
+
+
+@transaction.atomic
+def police_deconfliction_complete(*, task, user, outcome: str, notes: str = "") -> None:
+    referral = task_work_check(task=task, user=user)
+    if not is_case_police(user, referral):
+        raise PermissionDenied()
+    _deconfliction_save(
+        referral=referral,
+        user=user,
+        outcome=outcome,
+        notes=notes,
+        trigger="Initial check",
+        problems=Problems(),
+    )
+    task_complete(task=task, user=user, stage="police_deconfliction", outcome=outcome)
+
+
+def _deconfliction_save(
+    *, referral: Referral, user, outcome: str, notes: str, trigger: str, problems: Problems
+) -> Deconfliction:
+    problems.check(
+        outcome in Deconfliction.Outcome.values,
+        "outcome",
+        "Select the outcome of the deconfliction check",
+    )
+    problems.raise_any()
     record = Deconfliction.objects.create(
         referral=referral,
         outcome=outcome,
         notes=notes.strip(),
-        trigger=trigger.strip() or "Initial check",
+        trigger=trigger,
         recorded_by=user,
     )
     case_audit("deconfliction.recorded", user=user, referral=referral, obj=record, outcome=outcome)
@@ -107,27 +136,24 @@ def deconfliction_record(
 
 
 @transaction.atomic
-def police_deconfliction_complete(*, task, user, outcome: str, notes: str = "") -> None:
-    referral = task_work_check(task=task, user=user)
-    deconfliction_record(referral=referral, user=user, outcome=outcome, notes=notes)
-    task_complete(task=task, user=user, stage="police_deconfliction", outcome=outcome)
-
-
-@transaction.atomic
 def police_gateway_checks_complete(*, task, user, checks: dict[str, tuple[str, str]]) -> None:
     """Record every gateway check: no trace, trace found (summary) or not done (reason)."""
     referral = task_work_check(task=task, user=user)
-    if not referral.deconflictions.exists():
-        raise ApplicationError("Record deconfliction before the gateway checks.")
+    problems = Problems()
+    problems.check(
+        referral.deconflictions.exists(), None, "Record deconfliction before the gateway checks."
+    )
     rows = []
     for check in GatewayCheck.Check:
         result, summary = checks.get(check.value, ("", ""))
-        if result not in GatewayCheck.Result.values:
-            raise ApplicationError(f"Select a result for {check.label}", field=check.value)
-        if result == GatewayCheck.Result.TRACE and not summary.strip():
-            raise ApplicationError(f"Summarise the trace found in {check.label}", field=check.value)
-        if result == GatewayCheck.Result.NOT_DONE and not summary.strip():
-            raise ApplicationError(f"Give the reason {check.label} was not done", field=check.value)
+        if not problems.check(
+            result in GatewayCheck.Result.values, check.value, f"Select a result for {check.label}"
+        ):
+            continue
+        if result == GatewayCheck.Result.TRACE:
+            problems.required(summary, check.value, f"Summarise the trace found in {check.label}")
+        elif result == GatewayCheck.Result.NOT_DONE:
+            problems.required(summary, check.value, f"Give the reason {check.label} was not done")
         rows.append(
             GatewayCheck(
                 referral=referral,
@@ -137,6 +163,7 @@ def police_gateway_checks_complete(*, task, user, checks: dict[str, tuple[str, s
                 recorded_by=user,
             )
         )
+    problems.raise_any()
     GatewayCheck.objects.bulk_create(rows)
     task_complete(
         task=task,
@@ -151,12 +178,14 @@ def case_note_add(*, referral: Referral, user, kind: str, text: str) -> CaseNote
     if not may_view_case(user, referral):
         raise PermissionDenied()
     team = _acting_team(user, referral)
-    if kind not in CaseNote.Kind.values:
-        raise ApplicationError("Select the kind of note", field="kind")
+    problems = Problems()
+    problems.check(kind in CaseNote.Kind.values, "kind", "Select the kind of note")
+    text = problems.required(text, "text", "Enter the note")
+    problems.raise_any()
     note = CaseNote.objects.create(
         referral=referral,
         kind=kind,
-        text=_required(text, "text", "Enter the note"),
+        text=text,
         team=team,
         author=user,
     )
@@ -181,19 +210,27 @@ def initial_discussion_record(
     team = _acting_team(user, referral)
     if team.kind not in (Team.Kind.CTP_PREVENT, Team.Kind.LA_PREVENT):
         raise PermissionDenied()
-    if InitialDiscussion.objects.filter(referral=referral).exists():
-        raise ApplicationError("The initial discussion with the referrer is already recorded.")
-    held_on = _required(held_on, "held_on", "Enter the date of the discussion")
-    if held_on > timezone.localdate():
-        raise ApplicationError(
-            "The date of the discussion must be today or in the past", field="held_on"
+    problems = Problems()
+    problems.check(
+        not InitialDiscussion.objects.filter(referral=referral).exists(),
+        None,
+        "The initial discussion with the referrer is already recorded.",
+    )
+    held_on = problems.required(held_on, "held_on", "Enter the date of the discussion")
+    if held_on is not None:
+        problems.check(
+            held_on <= timezone.localdate(),
+            "held_on",
+            "The date of the discussion must be today or in the past",
         )
+    summary = problems.required(summary, "summary", "Summarise the discussion with the referrer")
+    problems.raise_any()
     discussion = InitialDiscussion.objects.create(
         referral=referral,
         held_on=held_on,
         held_by=user,
         held_by_team=team,
-        summary=_required(summary, "summary", "Summarise the discussion with the referrer"),
+        summary=summary,
     )
     case_audit(
         "initial_discussion.recorded",
@@ -210,12 +247,10 @@ def police_information_gathering_complete(
     *, task, user, summary: str, sources: str = "", referrer_contact: str = ""
 ) -> None:
     referral = task_work_check(task=task, user=user)
-    case_note_add(
-        referral=referral,
-        user=user,
-        kind=CaseNote.Kind.NOTE,
-        text=_required(summary, "summary", "Summarise the information gathered"),
-    )
+    problems = Problems()
+    summary = problems.required(summary, "summary", "Summarise the information gathered")
+    problems.raise_any()
+    case_note_add(referral=referral, user=user, kind=CaseNote.Kind.NOTE, text=summary)
     if sources.strip():
         case_note_add(referral=referral, user=user, kind=CaseNote.Kind.SOURCE, text=sources)
     if referrer_contact.strip():
@@ -236,11 +271,13 @@ def la_initial_discussion_complete(
     referral = task_work_check(task=task, user=user)
     existing = InitialDiscussion.objects.filter(referral=referral).first()
     if existing:
-        if not confirm:
-            raise ApplicationError(
-                "The police have already held the initial discussion. Confirm you have read it.",
-                field="confirm",
-            )
+        problems = Problems()
+        problems.check(
+            bool(confirm),
+            "confirm",
+            "The police have already held the initial discussion. Confirm you have read it.",
+        )
+        problems.raise_any()
         existing.confirmed_by = user
         existing.confirmed_at = timezone.now()
         existing.save(update_fields=["confirmed_by", "confirmed_at"])
@@ -266,32 +303,42 @@ def la_safeguarding_checks_complete(
     mash_response: str = "",
 ) -> SafeguardingChecks:
     referral = task_work_check(task=task, user=user)
+    problems = Problems()
     fields = {
-        "social_care": _required(
+        "social_care": problems.required(
             social_care, "social_care", "Enter the result of the social care check"
         ),
-        "education": _required(education, "education", "Enter the result of the education check"),
-        "health": _required(health, "health", "Enter the result of the health check"),
+        "education": problems.required(
+            education, "education", "Enter the result of the education check"
+        ),
+        "health": problems.required(health, "health", "Enter the result of the health check"),
     }
-    if domestic_abuse_result not in SafeguardingChecks.DomesticAbuse.values:
-        raise ApplicationError(
-            "The domestic-abuse check is mandatory: select its result",
-            field="domestic_abuse_result",
-        )
-    fields["domestic_abuse_notes"] = _required(
+    problems.check(
+        domestic_abuse_result in SafeguardingChecks.DomesticAbuse.values,
+        "domestic_abuse_result",
+        "The domestic-abuse check is mandatory: select its result",
+    )
+    fields["domestic_abuse_notes"] = problems.required(
         domestic_abuse_notes,
         "domestic_abuse_notes",
         "Record what was checked for domestic abuse and what was found",
     )
     if referral.is_under_18:
-        mash_notified_on = _required(
+        mash_notified_on = problems.required(
             mash_notified_on,
             "mash_notified_on",
             "The person is under 18: enter the date the MASH was notified",
         )
-        mash_response = _required(
+        mash_response = problems.required(
             mash_response, "mash_response", "The person is under 18: record the MASH response"
         )
+    if mash_notified_on is not None:
+        problems.check(
+            mash_notified_on <= timezone.localdate(),
+            "mash_notified_on",
+            "The date the MASH was notified must be today or in the past",
+        )
+    problems.raise_any()
     checks = SafeguardingChecks.objects.create(
         referral=referral,
         domestic_abuse_result=domestic_abuse_result,
@@ -331,16 +378,19 @@ def threshold_decide(
     rationale: str,
 ) -> ThresholdDecision:
     referral = task_work_check(task=task, user=user)
-    if ideological_element is None:
-        raise ApplicationError(
-            "Answer whether there is an identifiable ideological element",
-            field="ideological_element",
-        )
-    if ideological_element and ideology not in ConcernType.values:
-        raise ApplicationError("Select the ideology", field="ideology")
-    if terrorism_risk is None:
-        raise ApplicationError("Answer whether there is a terrorism risk", field="terrorism_risk")
-    rationale = _required(rationale, "rationale", "Give the rationale for the decision")
+    problems = Problems()
+    problems.check(
+        ideological_element is not None,
+        "ideological_element",
+        "Answer whether there is an identifiable ideological element",
+    )
+    if ideological_element:
+        problems.check(ideology in ConcernType.values, "ideology", "Select the ideology")
+    problems.check(
+        terrorism_risk is not None, "terrorism_risk", "Answer whether there is a terrorism risk"
+    )
+    rationale = problems.required(rationale, "rationale", "Give the rationale for the decision")
+    problems.raise_any()
     decision = ThresholdDecision(
         referral=referral,
         ideological_element=ideological_element,
@@ -379,14 +429,20 @@ def threshold_decide(
 def assurance_review_decide(*, task, user, confirm: bool | None, reasons: str = "") -> None:
     referral = task_work_check(task=task, user=user)
     decision = referral.threshold_decisions.latest()
-    if decision.decided_by_id == user.pk:
-        raise ApplicationError("Assurance must be given by someone other than the decision maker.")
-    if confirm is None:
-        raise ApplicationError(
-            "Select whether to confirm the closure or send it back", field="confirm"
+    problems = Problems()
+    problems.check(
+        decision.decided_by_id != user.pk,
+        None,
+        "Assurance must be given by someone other than the decision maker.",
+    )
+    problems.check(
+        confirm is not None, "confirm", "Select whether to confirm the closure or send it back"
+    )
+    if confirm is False:
+        reasons = problems.required(
+            reasons, "reasons", "Give the reasons for sending the decision back"
         )
-    if not confirm:
-        reasons = _required(reasons, "reasons", "Give the reasons for sending the decision back")
+    problems.raise_any()
     decision.assurance = (
         ThresholdDecision.Assurance.CONFIRMED if confirm else ThresholdDecision.Assurance.SENT_BACK
     )
@@ -409,17 +465,19 @@ def below_threshold_outcome_complete(
     *, task, user, outcome: str, signposted_to: str = "", letter: str
 ) -> BelowThresholdOutcome:
     referral = task_work_check(task=task, user=user)
-    if outcome not in BelowThresholdOutcome.Outcome.values:
-        raise ApplicationError("Select the outcome", field="outcome")
+    problems = Problems()
+    problems.check(outcome in BelowThresholdOutcome.Outcome.values, "outcome", "Select the outcome")
     if outcome == BelowThresholdOutcome.Outcome.SIGNPOST:
-        signposted_to = _required(
+        signposted_to = problems.required(
             signposted_to, "signposted_to", "Enter the service the person is signposted to"
         )
+    letter = problems.required(letter, "letter", "Write the outcome letter to the referrer")
+    problems.raise_any()
     record = BelowThresholdOutcome.objects.create(
         referral=referral,
         outcome=outcome,
         signposted_to=signposted_to.strip(),
-        letter=_required(letter, "letter", "Write the outcome letter to the referrer"),
+        letter=letter,
         recorded_by=user,
     )
     notification_queue(
@@ -448,6 +506,7 @@ def below_threshold_outcome_complete(
 @transaction.atomic
 def risk_assessment_complete(*, task, user, **answers: str) -> RiskAssessment:
     referral = task_work_check(task=task, user=user)
+    problems = Problems()
     values = {}
     for factor, label in (
         ("engagement", "engagement with an ideology or cause"),
@@ -455,21 +514,22 @@ def risk_assessment_complete(*, task, user, **answers: str) -> RiskAssessment:
         ("capability", "capability to cause harm"),
     ):
         rating = answers.get(f"{factor}_rating", "")
-        if rating not in Rating.values:
-            raise ApplicationError(f"Rate {label}", field=f"{factor}_rating")
+        problems.check(rating in Rating.values, f"{factor}_rating", f"Rate {label}")
         values[f"{factor}_rating"] = rating
-        values[f"{factor}_evidence"] = _required(
+        values[f"{factor}_evidence"] = problems.required(
             answers.get(f"{factor}_evidence", ""),
             f"{factor}_evidence",
             f"Give the evidence for the rating of {label}",
         )
-    if answers.get("overall_risk", "") not in Rating.values:
-        raise ApplicationError("Select the overall risk level", field="overall_risk")
+    overall_risk = answers.get("overall_risk", "")
+    problems.check(overall_risk in Rating.values, "overall_risk", "Select the overall risk level")
+    summary = problems.required(answers.get("summary", ""), "summary", "Summarise the assessment")
+    problems.raise_any()
     assessment = RiskAssessment.objects.create(
         referral=referral,
-        overall_risk=answers["overall_risk"],
+        overall_risk=overall_risk,
         assessed_by=user,
-        summary=_required(answers.get("summary", ""), "summary", "Summarise the assessment"),
+        summary=summary,
         **values,
     )
     case_audit(
@@ -491,14 +551,19 @@ def home_visit_assessment_record(
 ) -> HomeVisitRiskAssessment:
     if not is_case_police(user, referral):
         raise PermissionDenied()
-    if visit_safe is None:
-        raise ApplicationError("Answer whether the visit can go ahead safely", field="visit_safe")
+    problems = Problems()
+    risks_identified = problems.required(
+        risks_identified, "risks_identified", "Describe the risks identified"
+    )
+    controls = problems.required(controls, "controls", "Describe the controls in place")
+    problems.check(
+        visit_safe is not None, "visit_safe", "Answer whether the visit can go ahead safely"
+    )
+    problems.raise_any()
     assessment = HomeVisitRiskAssessment.objects.create(
         referral=referral,
-        risks_identified=_required(
-            risks_identified, "risks_identified", "Describe the risks identified"
-        ),
-        controls=_required(controls, "controls", "Describe the controls in place"),
+        risks_identified=risks_identified,
+        controls=controls,
         visit_safe=visit_safe,
         assessed_by=user,
     )
@@ -522,19 +587,28 @@ def home_visit_record(
     assessment = (
         referral.home_visit_assessments.filter(visit_safe=True).order_by("-assessed_at").first()
     )
-    if assessment is None:
-        raise ApplicationError(
-            "Complete a home-visit risk assessment that finds the visit safe before "
-            "recording a visit."
+    problems = Problems()
+    problems.check(
+        assessment is not None,
+        None,
+        "Complete a home-visit risk assessment that finds the visit safe before recording a visit.",
+    )
+    visited_on = problems.required(visited_on, "visited_on", "Enter the date of the visit")
+    if visited_on is not None and visited_on > timezone.localdate():
+        problems.add("visited_on", "The date of the visit must be today or in the past")
+    elif visited_on is not None and assessment is not None:
+        problems.check(
+            visited_on >= timezone.localtime(assessment.assessed_at).date(),
+            "visited_on",
+            "The visit cannot be before its risk assessment",
         )
-    visited_on = _required(visited_on, "visited_on", "Enter the date of the visit")
-    if visited_on < timezone.localtime(assessment.assessed_at).date():
-        raise ApplicationError("The visit cannot be before its risk assessment", field="visited_on")
+    notes = problems.required(notes, "notes", "Record what happened on the visit")
+    problems.raise_any()
     visit = HomeVisit.objects.create(
         referral=referral,
         risk_assessment=assessment,
         visited_on=visited_on,
-        notes=_required(notes, "notes", "Record what happened on the visit"),
+        notes=notes,
         recorded_by=user,
     )
     case_audit("home_visit.recorded", user=user, referral=referral, obj=visit)
@@ -546,16 +620,17 @@ def outcome_decide(
     *, task, user, outcome: str, rationale: str, handover_to: str = "", handover_notes: str = ""
 ) -> OutcomeDecision:
     referral = task_work_check(task=task, user=user)
-    if outcome not in OutcomeDecision.Outcome.values:
-        raise ApplicationError("Select the outcome", field="outcome")
-    rationale = _required(rationale, "rationale", "Give the rationale for the outcome")
+    problems = Problems()
+    problems.check(outcome in OutcomeDecision.Outcome.values, "outcome", "Select the outcome")
+    rationale = problems.required(rationale, "rationale", "Give the rationale for the outcome")
     if outcome == OutcomeDecision.Outcome.PURSUE:
-        handover_to = _required(
+        handover_to = problems.required(
             handover_to, "handover_to", "Enter the Pursue team receiving the case"
         )
-        handover_notes = _required(
+        handover_notes = problems.required(
             handover_notes, "handover_notes", "Write the handover record for Pursue"
         )
+    problems.raise_any()
     decision = OutcomeDecision.objects.create(
         referral=referral,
         outcome=outcome,
@@ -613,8 +688,9 @@ def duplicate_decide(
     referral = duplicate.referral
     if not may_view_case(user, referral) or not is_region_adviser(user, referral):
         raise PermissionDenied()
-    if same_person is None:
-        raise ApplicationError("Select whether this is the same person", field="same_person")
+    problems = Problems()
+    problems.check(same_person is not None, "same_person", "Select whether this is the same person")
+    problems.raise_any()
     duplicate.decision = (
         PossibleDuplicate.Decision.CONFIRMED
         if same_person
@@ -637,7 +713,7 @@ def duplicate_decide(
 
 @transaction.atomic
 def case_transfer(
-    *, referral: Referral, user, to_local_authority: LocalAuthority, reason: str
+    *, referral: Referral, user, to_local_authority: LocalAuthority | None, reason: str
 ) -> CaseTransfer:
     """Move a case to another local authority (and region) when the person moves.
 
@@ -646,13 +722,22 @@ def case_transfer(
     """
     if not is_region_adviser(user, referral):
         raise PermissionDenied()
-    reason = _required(reason, "reason", "Give the reason for the transfer")
+    problems = Problems()
     old = route_local_authority(referral.local_authority)
-    new = route_local_authority(to_local_authority)
-    if new.local_authority.pk == old.local_authority.pk:
-        raise ApplicationError(
-            "The case is already with that local authority", field="to_local_authority"
+    new = None
+    if problems.check(
+        to_local_authority is not None,
+        "to_local_authority",
+        "Select the local authority the case is moving to",
+    ):
+        new = route_local_authority(to_local_authority)
+        problems.check(
+            new.local_authority.pk != old.local_authority.pk,
+            "to_local_authority",
+            "The case is already with that local authority",
         )
+    reason = problems.required(reason, "reason", "Give the reason for the transfer")
+    problems.raise_any()
     old_teams = {old.ctp_team, old.la_team, old.regional_team, old.channel_panel}
     new_teams = {new.ctp_team, new.la_team, new.regional_team}
     if referral.process.outcome == ReferralProcess.Outcome.CHANNEL:
