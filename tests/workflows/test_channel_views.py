@@ -1,17 +1,21 @@
 """The Channel pages: who may open them, what they refuse, and what they save."""
 
-from datetime import timedelta
+import re
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.test import APIClient
 from viewflow.workflow.models import Task
 from viewflow.workflow.timers import fire_due_timers
 
+from accounts.models import User
 from accounts.roles import Role
-from referrals.models import InformationRequest
+from referrals.models import InformationRequest, Referral
+from workflows.channel import forms as cf
 from workflows.channel import services as channel
 from workflows.models import (
     AgendaItem,
@@ -83,6 +87,14 @@ def assert_error_summary(response, *messages):
     assert 'class="govuk-error-summary"' in html
     for message in messages:
         assert message in html
+
+
+def error_summary_links(response) -> list[str]:
+    """Where each entry of the error summary points, in order."""
+    html = response.content.decode()
+    summary = html[html.index("govuk-error-summary__list") :]
+    summary = summary[: summary.index("</ul>")]
+    return re.findall(r'<li><a href="([^"]+)">', summary)
 
 
 OUTSIDERS = [
@@ -265,8 +277,6 @@ def test_consent_for_an_adult_has_no_parent_questions(client, people, chair, at_
 
 
 def test_under_18_consent_page_requires_a_parent_or_guardian(client, people, chair):
-    from datetime import date
-
     referral = refer_to_channel(people, submit_referral(people.referrer, dob=date(2011, 1, 5)))
     adopt(referral, chair)
     url = task_url(referral, "consent")
@@ -581,7 +591,7 @@ def test_provider_pages_are_hidden_from_other_roles(client, people, in_support, 
 def test_provider_records_a_session(client, provider, in_support):
     mentoring = Intervention.objects.get(kind="mentoring")
     url = reverse("channel:session", args=[mentoring.pk])
-    response = post_as(client, provider, url, {"duration_minutes": "0"})
+    response = post_as(client, provider, url, {})
     assert_error_summary(
         response,
         "Enter the date of the session",
@@ -589,6 +599,25 @@ def test_provider_records_a_session(client, provider, in_support):
         "Select whether the person attended",
         "Record what happened in the session",
     )
+    assert error_summary_links(response) == [
+        "#id_held_on-day",
+        "#id_duration_minutes",
+        "#id_attended",
+        "#id_notes",
+    ]
+    response = post_as(
+        client,
+        provider,
+        url,
+        {
+            **day_fields("held_on", timezone.localdate()),
+            "duration_minutes": "0",
+            "attended": "no",
+            "notes": "Did not come",
+        },
+    )
+    assert_error_summary(response, "Enter how long the session lasted, in minutes")
+    assert error_summary_links(response) == ["#id_duration_minutes"]
     assert not InterventionSession.objects.exists()
     response = post_as(
         client,
@@ -727,3 +756,311 @@ def test_reading_case_content_is_audited(client, people, provider, in_support):
         ).values_list("actor_email", flat=True)
     )
     assert readers == {people.panel.email, provider.email}
+
+
+# --- Every error at once --------------------------------------------------------------------
+
+
+def test_channel_forms_leave_missing_answers_to_the_services(people):
+    panel = people.panel.teams.get()
+    no_meetings, nobody = PanelMeeting.objects.none(), User.objects.none()
+    empty = [
+        cf.MeetingForm({"panel": panel.pk}, panels=[panel]),
+        cf.AgendaItemForm({}, candidates=Referral.objects.none()),
+        cf.AdoptionForm({}, meetings=no_meetings),
+        cf.OutcomeForm({}),
+        cf.ConsentForm({}, under_18=True),
+        cf.ConsentWithdrawForm({}, under_18=True),
+        cf.PanelReviewForm({}, meetings=no_meetings),
+        cf.PostExitReviewForm({}),
+        cf.InterventionForm({}, owners=nobody, providers=nobody),
+        cf.SessionForm({}),
+        cf.SupportPlanForm({}, owners=nobody, providers=nobody),
+    ]
+    for form in empty:
+        assert form.is_valid(), (type(form).__name__, form.errors)
+    adoption = cf.AdoptionForm({}, meetings=no_meetings)
+    assert adoption.is_valid() and adoption.service_kwargs() == {
+        "adopt": None,
+        "rationale": "",
+        "meeting": None,
+    }
+    # What cannot be parsed is still refused by the form, in the service's words.
+    adoption = cf.AdoptionForm({"adopt": "perhaps"}, meetings=no_meetings)
+    assert adoption.errors == {"adopt": ["Select whether the panel adopts the case"]}
+    session = cf.SessionForm(
+        {
+            "duration_minutes": "an hour",
+            "held_on-day": "30",
+            "held_on-month": "2",
+            "held_on-year": "2020",
+        }
+    )
+    assert session.errors == {
+        "held_on": ["Date of the session must be a real date"],
+        "duration_minutes": ["Enter the length of the session as a number of minutes, like 60"],
+    }
+
+
+def test_adult_consent_page_shows_every_missing_answer_at_once(client, people, chair, at_channel):
+    adopt(at_channel, chair)
+    response = post_as(client, people.panel, task_url(at_channel, "consent"), {})
+    assert_error_summary(
+        response,
+        "Select whether the person consents",
+        "Enter the date consent was given or refused",
+        "Select how consent was obtained",
+    )
+    assert error_summary_links(response) == [
+        "#id_person_given",
+        "#id_person_on-day",
+        "#id_person_how",
+    ]
+    assert not Consent.objects.exists()
+
+
+def test_outcome_page_shows_both_missing_answers(client, people, chair, at_channel):
+    adopt(at_channel, chair, adopt=False)
+    response = post_as(client, people.police, task_url(at_channel, "not_adopted_outcome"), {})
+    assert_error_summary(
+        response, "Select police-led partnership or closure", "Give the rationale for the decision"
+    )
+    assert error_summary_links(response) == ["#id_result", "#id_rationale"]
+    assert at_channel.channel_decisions.count() == 1
+
+
+def test_support_plan_page_puts_each_problem_on_its_row(client, people, chair, at_channel):
+    adopt(at_channel, chair)
+    consent(at_channel, people.panel)
+    url = task_url(at_channel, "support_plan")
+    response = post_as(
+        client,
+        people.panel,
+        url,
+        {
+            "summary": " ",
+            **row(1, kind="mentoring", owner=chair.email),
+            **row(2, kind="", description="", owner="", provider=""),
+            **row(3, description="College course"),
+        },
+    )
+    assert response.status_code == 200
+    assert_error_summary(
+        response,
+        "Summarise the support plan",
+        "Intervention 1: Describe the intervention",
+        "Intervention 3: Select the kind of intervention",
+        "Intervention 3: Select who owns this intervention",
+    )
+    assert error_summary_links(response) == [
+        "#id_summary",
+        "#id_intervention-1-description",
+        "#id_intervention-3-kind",
+        "#id_intervention-3-owner",
+    ]
+    html = response.content.decode()
+    assert "Intervention 2:" not in html  # an empty row is ignored
+    # Each problem is also shown on its field, in the row it belongs to.
+    assert 'id="id_intervention-1-description-error"' in html
+    assert 'id="id_intervention-3-kind-error"' in html
+    assert 'id="id_intervention-1-kind-error"' not in html
+    assert not SupportPlan.objects.exists() and not Intervention.objects.exists()
+    assert "support_plan" in open_tasks(at_channel)
+
+
+def test_support_plan_page_shows_parse_errors_of_every_row(client, people, chair, at_channel):
+    adopt(at_channel, chair)
+    consent(at_channel, people.panel)
+    response = post_as(
+        client,
+        people.panel,
+        task_url(at_channel, "support_plan"),
+        {
+            "summary": "Plan",
+            **row(1, kind="astrology", description="Stars", owner=chair.email),
+            **row(2, kind="health", description="GP", owner="nobody@example.com"),
+        },
+    )
+    assert_error_summary(
+        response,
+        "Intervention 1: Select the kind of intervention",
+        "Intervention 2: Select who owns this intervention",
+    )
+    assert not SupportPlan.objects.exists()
+
+
+def test_panel_review_page_shows_every_missing_answer_at_once(client, people, in_support):
+    response = post_as(client, people.panel, task_url(in_support, "panel_review"), {})
+    assert_error_summary(
+        response,
+        "Describe the progress made",
+        "Select the current risk level",
+        "Select whether support continues or the case exits",
+        "Give the rationale",
+    )
+    assert error_summary_links(response) == [
+        "#id_progress",
+        "#id_risk",
+        "#id_recommendation",
+        "#id_rationale",
+    ]
+    assert not PanelReview.objects.exists()
+
+
+def test_agenda_page_shows_the_case_and_the_purpose_missing_together(
+    client, people, chair, at_channel
+):
+    meeting = PanelMeeting.objects.create(
+        panel=people.panel.teams.get(), chair=chair, meets_on=timezone.localdate()
+    )
+    response = post_as(client, people.panel, reverse("channel:meeting", args=[meeting.pk]), {})
+    assert_error_summary(
+        response, "Select the case to add to the agenda", "Select why the case is on the agenda"
+    )
+    assert error_summary_links(response) == ["#id_referral", "#id_purpose"]
+    assert not AgendaItem.objects.exists()
+
+
+def test_add_an_intervention_page_shows_every_missing_answer(client, people, in_support):
+    url = reverse("channel:intervention_add", args=[in_support.public_id])
+    response = post_as(client, people.panel, url, {"provider": ""})
+    assert error_summary_links(response) == [
+        "#id_kind",
+        "#id_description",
+        "#id_owner",
+    ]
+    assert Intervention.objects.filter(plan__referral=in_support).count() == 2
+
+
+# --- The API: the same messages, all at once ------------------------------------------------
+
+
+def api_complete(user, task, body):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client.post(f"/api/v1/tasks/{task.pk}/complete/", body, format="json")
+
+
+def test_api_adoption_answers_400_with_every_message(chair, at_channel):
+    task = open_task(at_channel, "adoption_decision")
+    response = api_complete(chair, task, {"rationale": "  "})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["adopt"] == ["Select whether the panel adopts the case"]
+    assert body["rationale"] == ["Give the panel's rationale"]
+    assert not ChannelDecision.objects.exists()
+    refused = api_complete(chair, task, {"adopt": "perhaps", "rationale": "Agreed"})
+    assert refused.status_code == 400
+    assert refused.json() == {"adopt": ["Select whether the panel adopts the case"]}
+    assert api_complete(chair, task, {"adopt": False, "rationale": "Below"}).status_code == 204
+    assert ChannelDecision.objects.get().result == ChannelDecision.Result.NOT_ADOPTED
+
+
+def test_api_under_18_consent_answers_400_with_the_parents_messages(people, chair):
+    referral = refer_to_channel(people, submit_referral(people.referrer, dob=date(2011, 1, 5)))
+    adopt(referral, chair)
+    task = open_task(referral, "consent")
+    today = timezone.localdate().isoformat()
+    person = {"person_given": True, "person_on": today, "person_how": "phone"}
+    response = api_complete(people.panel, task, person)
+    assert response.status_code == 400
+    body = response.json()
+    assert {name: body[name] for name in body if name != "code"} == {
+        "parent_name": ["The person is under 18: enter the parent's or guardian's name"],
+        "parent_given": ["The person is under 18: select whether a parent or guardian consents"],
+        "parent_on": ["Enter the date consent was given or refused"],
+        "parent_how": ["Select how consent was obtained"],
+    }
+    assert not Consent.objects.exists()
+    done = api_complete(
+        people.panel,
+        task,
+        {
+            **person,
+            "parent_name": "Alex Parent",
+            "parent_given": False,
+            "parent_on": today,
+            "parent_how": "in_person",
+        },
+    )
+    assert done.status_code == 204
+    assert list(open_tasks(referral)) == ["consent_outcome"]
+
+
+def test_api_support_plan_answers_400_with_every_intervention_message(
+    people, chair, provider, at_channel
+):
+    adopt(at_channel, chair)
+    consent(at_channel, people.panel)
+    task = open_task(at_channel, "support_plan")
+    response = api_complete(
+        people.panel,
+        task,
+        {
+            "summary": "",
+            "interventions": [
+                {"kind": "mentoring", "owner": chair.email, "provider": provider.email},
+                {"description": "College course"},
+            ],
+        },
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert {name: body[name] for name in body if name != "code"} == {
+        "summary": ["Summarise the support plan"],
+        "intervention-1-description": ["Describe the intervention"],
+        "intervention-2-kind": ["Select the kind of intervention"],
+        "intervention-2-owner": ["Select who owns this intervention"],
+    }
+    empty = api_complete(people.panel, task, {"summary": "Plan", "interventions": []})
+    assert empty.status_code == 400
+    assert empty.json()["interventions"] == ["Add at least one intervention to the support plan"]
+    assert not SupportPlan.objects.exists() and not Intervention.objects.exists()
+    done = api_complete(
+        people.panel,
+        task,
+        {
+            "summary": "Mentoring and education",
+            "interventions": [
+                {
+                    "kind": "mentoring",
+                    "description": "Weekly mentoring",
+                    "owner": chair.email,
+                    "provider": provider.email,
+                },
+                {"kind": "education", "description": "College course", "owner": chair.email},
+            ],
+        },
+    )
+    assert done.status_code == 204
+    mentoring = Intervention.objects.get(plan__referral=at_channel, kind="mentoring")
+    assert provider.has_perm("workflows.view_intervention", mentoring)
+    assert list(open_tasks(at_channel)) == ["panel_review"]
+
+
+def test_api_panel_review_answers_400_with_every_message(people, in_support):
+    response = api_complete(people.panel, open_task(in_support, "panel_review"), {})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["progress"] == ["Describe the progress made"]
+    assert body["risk"] == ["Select the current risk level"]
+    assert body["recommendation"] == ["Select whether support continues or the case exits"]
+    assert body["rationale"] == ["Give the rationale"]
+    assert not PanelReview.objects.exists()
+
+
+def test_api_post_exit_review_answers_400_with_every_message(people, chair, in_support):
+    review(in_support, chair, "exit")
+    Task.objects.filter(process__channelprocess__referral=in_support, status="SCHEDULED").update(
+        scheduled=timezone.now()
+    )
+    assert fire_due_timers() == 1
+    task = open_task(in_support, "post_exit_review_6")
+    response = api_complete(people.panel, task, {"assessment": ""})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["assessment"] == ["Record the review's assessment"]
+    assert body["concern"] == ["Select whether the review raises a concern"]
+    done = api_complete(people.panel, task, {"assessment": "Stable", "concern": False})
+    assert done.status_code == 204
+    assert list(open_tasks(in_support)) == []

@@ -1,9 +1,14 @@
-"""Forms for the Channel pages: shape and presence of answers only.
+"""Forms for the Channel pages: they parse and present answers, nothing more.
 
-The rules (who may decide, parental consent for under-18s, a provider must be registered...)
-live in services.py, which every page calls; a form only saves the user a round trip
-by pointing at every missing answer at once, with the same words the service would use.
+The rules (what must be answered, who may decide, parental consent for under-18s, a provider
+must be registered...) live in services.py, which every page and the API call: a missing
+answer parses as ""/None and the service reports every problem at once, which the page puts
+back on its fields. A form refuses only what it cannot parse: an answer that is not one of
+its choices, a date that is not real (or in the future where that cannot be), a number that
+is not one.
 """
+
+import re
 
 from django import forms
 
@@ -49,12 +54,7 @@ class MeetingForm(ServiceForm):
         empty_label=None,
         error_messages={"required": "Select the panel", "invalid_choice": "Select the panel"},
     )
-    meets_on = date_field(
-        "Date of the meeting",
-        "Date of the meeting",
-        "Enter the date of the meeting",
-        allow_future=True,
-    )
+    meets_on = date_field("Date of the meeting", "Date of the meeting", allow_future=True)
     location = text("Where the panel meets (optional)")
 
     def __init__(self, *args, panels: list, **kwargs):
@@ -71,15 +71,13 @@ class AgendaItemForm(ServiceForm):
         to_field_name="public_id",
         label="Case",
         empty_label="Select a case",
-        error_messages={
-            "required": "Select the case to add to the agenda",
-            "invalid_choice": "Select the case to add to the agenda",
-        },
+        required=False,
+        error_messages={"invalid_choice": "Select the case to add to the agenda"},
     )
     purpose = radios(
         "Why is the case on the agenda?",
         AgendaItem.Purpose.choices,
-        "Select why the case is on the agenda",
+        invalid="Select why the case is on the agenda",
     )
 
     def __init__(self, *args, candidates, **kwargs):
@@ -94,10 +92,10 @@ class AgendaItemForm(ServiceForm):
 class AdoptionForm(ServiceForm):
     adopt = yes_no(
         "Does the panel adopt the case?",
-        "Select whether the panel adopts the case",
         hint="Only the panel's chair, from the local authority, can record this decision.",
+        invalid="Select whether the panel adopts the case",
     )
-    rationale = textarea("The panel's rationale", "Give the panel's rationale")
+    rationale = textarea("The panel's rationale")
     meeting = meeting_field(None)
 
     def __init__(self, *args, meetings, **kwargs):
@@ -113,42 +111,32 @@ OUTCOME_CHOICES = [
 
 class OutcomeForm(ServiceForm):
     result = radios(
-        "What happens next?", OUTCOME_CHOICES, "Select police-led partnership or closure"
+        "What happens next?", OUTCOME_CHOICES, invalid="Select police-led partnership or closure"
     )
-    rationale = textarea("Rationale for the decision", "Give the rationale for the decision")
+    rationale = textarea("Rationale for the decision")
 
 
 class ConsentForm(ServiceForm):
-    """The person's consent; for an under-18 also a parent's or guardian's, both required."""
+    """The person's consent; for an under-18 also a parent's or guardian's (the service
+    requires both)."""
 
-    person_given = yes_no("Does the person consent?", "Select whether the person consents")
-    person_on = date_field(
-        "Date the person gave or refused consent",
-        "Date of consent",
-        "Enter the date consent was given or refused",
-    )
+    person_given = yes_no("Does the person consent?", invalid="Select whether the person consents")
+    person_on = date_field("Date the person gave or refused consent", "Date of consent")
     person_how = radios(
         "How was the person's answer obtained?",
         Consent.HowObtained.choices,
-        "Select how consent was obtained",
+        invalid="Select how consent was obtained",
     )
-    parent_name = text(
-        "Parent's or guardian's full name",
-        "The person is under 18: enter the parent's or guardian's name",
-    )
+    parent_name = text("Parent's or guardian's full name")
     parent_given = yes_no(
         "Does the parent or guardian consent?",
-        "The person is under 18: select whether a parent or guardian consents",
+        invalid="The person is under 18: select whether a parent or guardian consents",
     )
-    parent_on = date_field(
-        "Date the parent or guardian gave or refused consent",
-        "Date of consent",
-        "Enter the date consent was given or refused",
-    )
+    parent_on = date_field("Date the parent or guardian gave or refused consent", "Date of consent")
     parent_how = radios(
         "How was the parent's or guardian's answer obtained?",
         Consent.HowObtained.choices,
-        "Select how consent was obtained",
+        invalid="Select how consent was obtained",
     )
     PARENT_FIELDS = ("parent_name", "parent_given", "parent_on", "parent_how")
 
@@ -164,12 +152,10 @@ class ConsentWithdrawForm(ServiceForm):
     given_by = radios(
         "Whose consent has been withdrawn?",
         Consent.GivenBy.choices,
-        "Select whose consent has been withdrawn",
+        invalid="Select whose consent has been withdrawn",
     )
-    withdrawn_on = date_field(
-        "Date consent was withdrawn", "Date of withdrawal", "Enter the date of withdrawal"
-    )
-    reason = textarea("Why was consent withdrawn?", "Record why consent was withdrawn")
+    withdrawn_on = date_field("Date consent was withdrawn", "Date of withdrawal")
+    reason = textarea("Why was consent withdrawn?")
 
     def __init__(self, *args, under_18: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -179,15 +165,15 @@ class ConsentWithdrawForm(ServiceForm):
 
 
 class PanelReviewForm(ServiceForm):
-    progress = textarea("Progress since the last review", "Describe the progress made")
-    risk = radios("Current risk", Rating.choices, "Select the current risk level")
+    progress = textarea("Progress since the last review")
+    risk = radios("Current risk", Rating.choices, invalid="Select the current risk level")
     recommendation = radios(
         "Recommendation",
         PanelReview.Recommendation.choices,
-        "Select whether support continues or the case exits",
         hint="Only the panel's chair, from the local authority, can decide that a case exits.",
+        invalid="Select whether support continues or the case exits",
     )
-    rationale = textarea("Rationale", "Give the rationale")
+    rationale = textarea("Rationale")
     meeting = meeting_field(None)
 
     def __init__(self, *args, meetings, **kwargs):
@@ -196,11 +182,11 @@ class PanelReviewForm(ServiceForm):
 
 
 class PostExitReviewForm(ServiceForm):
-    assessment = textarea("The review's assessment", "Record the review's assessment")
+    assessment = textarea("The review's assessment")
     concern = yes_no(
         "Does the review raise a concern?",
-        "Select whether the review raises a concern",
         hint="A concern re-opens the case for a panel review.",
+        invalid="Select whether the review raises a concern",
     )
 
 
@@ -208,26 +194,23 @@ class PostExitReviewForm(ServiceForm):
 
 
 class InterventionForm(ServiceForm):
-    """One intervention. In the plan builder a wholly empty row is ignored (`is_blank`)."""
+    """One intervention. In the plan builder a wholly empty row is ignored (`is_blank`); a row
+    with any answer is handed to the service, which says what else it needs."""
 
     kind = forms.ChoiceField(
         label="Kind of intervention",
         choices=[("", "Select a kind"), *Intervention.Kind.choices],
-        error_messages={
-            "required": "Select the kind of intervention",
-            "invalid_choice": "Select the kind of intervention",
-        },
+        required=False,
+        error_messages={"invalid_choice": "Select the kind of intervention"},
     )
-    description = textarea("Description", "Describe the intervention", rows=3)
+    description = textarea("Description", rows=3)
     owner = UserChoiceField(
         None,
         label="Owner",
         help_text="The panel member or local-authority officer responsible for it",
         empty_label="Select an owner",
-        error_messages={
-            "required": "Select who owns this intervention",
-            "invalid_choice": "Select who owns this intervention",
-        },
+        required=False,
+        error_messages={"invalid_choice": "Select who owns this intervention"},
     )
     provider = UserChoiceField(
         None,
@@ -257,31 +240,39 @@ class InterventionForm(ServiceForm):
 
 
 class SessionForm(ServiceForm):
-    held_on = date_field(
-        "Date of the session", "Date of the session", "Enter the date of the session"
-    )
+    held_on = date_field("Date of the session", "Date of the session")
     duration_minutes = forms.IntegerField(
         label="How long did it last?",
         help_text="In minutes",
+        required=False,
         min_value=1,
         max_value=24 * 60,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-4"}),
         error_messages={
-            "required": "Enter how long the session lasted, in minutes",
             "invalid": "Enter the length of the session as a number of minutes, like 60",
             "min_value": "Enter how long the session lasted, in minutes",
             "max_value": "A session cannot last longer than a day",
         },
     )
-    attended = yes_no("Did the person attend?", "Select whether the person attended")
-    notes = textarea("What happened in the session", "Record what happened in the session")
+    attended = yes_no("Did the person attend?", invalid="Select whether the person attended")
+    notes = textarea("What happened in the session")
+
+
+# How the support plan service names a problem of its Nth intervention.
+PLAN_ITEM_FIELD = re.compile(r"^intervention-(?P<number>\d+)-(?P<name>\w+)$")
 
 
 class SupportPlanForm(ServiceForm):
-    """A summary and up to three interventions; rows left wholly empty are ignored."""
+    """A summary and up to three interventions; rows left wholly empty are ignored.
+
+    The rows' answers are parsed here; what is missing from a row, or from the plan, is the
+    service's to say. Its problems with the Nth intervention handed over go on the Nth filled
+    row, and every error of a row is also listed in the error summary (`extra_errors`) as
+    "Intervention N: ...", N being the row's number on the page.
+    """
 
     ROWS = 3
-    summary = textarea("Summary of the support plan", "Summarise the support plan")
+    summary = textarea("Summary of the support plan")
 
     def __init__(self, data=None, *, owners, providers, **kwargs):
         super().__init__(data, **kwargs)
@@ -297,24 +288,17 @@ class SupportPlanForm(ServiceForm):
         if not self.is_bound:
             return
         self.extra_errors = []
-        filled = self.filled_rows()
-        for row in filled:
+        for row in self.filled_rows():
             row.is_valid()  # every row, so every error shows
-        if not filled:
-            self.extra_errors.append(
-                {
-                    "text": "Add at least one intervention to the support plan",
-                    "href": f"#{self.rows[0]['kind'].auto_id}",
-                }
-            )
-        for number, row in enumerate(self.rows, start=1):
-            if row not in filled:
-                continue
             for field in row:
-                self.extra_errors += [
-                    {"text": f"Intervention {number}: {error}", "href": f"#{field.auto_id}"}
-                    for error in field.errors
-                ]
+                for error in field.errors:
+                    self._row_error(row, field.name, error)
+
+    def _row_error(self, row: InterventionForm, name: str, message: str) -> None:
+        number = self.rows.index(row) + 1
+        self.extra_errors.append(
+            {"text": f"Intervention {number}: {message}", "href": f"#{row[name].auto_id}"}
+        )
 
     def filled_rows(self) -> list[InterventionForm]:
         return [row for row in self.rows if not row.is_blank()]
@@ -329,9 +313,22 @@ class SupportPlanForm(ServiceForm):
         }
 
     def add_service_error(self, exc) -> None:
+        filled = self.filled_rows()
         for field, message in exc.errors:
+            item = PLAN_ITEM_FIELD.match(field or "")
             if field == "summary":
                 self.add_error("summary", message)
+            elif item and 0 < int(item["number"]) <= len(filled):
+                row, name = filled[int(item["number"]) - 1], item["name"]
+                if name in row.fields:
+                    row.add_error(name, message)
+                    self._row_error(row, name, message)
+                else:
+                    self.extra_errors.append({"text": message})
+            elif field == "interventions":
+                self.extra_errors.append(
+                    {"text": message, "href": f"#{self.rows[0]['kind'].auto_id}"}
+                )
             else:
                 self.extra_errors.append({"text": message})
 

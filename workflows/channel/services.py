@@ -1,8 +1,10 @@
 """Rules of the Channel stage: panel, consent, support plan, reviews, exit and post-exit.
 
 Who may work each task is its step's predicate (workflows/channel/steps.py), checked by
-`task_work_check`; decisions kept for the panel's chair check `is_panel_chair` too. Every
-function records its audit event in the same transaction.
+`task_work_check`; decisions kept for the panel's chair check `is_panel_chair` too. A
+refusal of permission comes first, on its own; then every problem with the answers is raised
+together (`Problems`), before anything is written. Every function records its audit event in
+the same transaction.
 """
 
 from datetime import date
@@ -14,7 +16,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.roles import Role
 from compliance.audit import audit_record
-from config.errors import ApplicationError, PermissionDenied
+from config.errors import PermissionDenied, Problems
 from referrals.models import Referral, ReferralStatus
 from regions.models import Team
 from regions.selectors import route_local_authority
@@ -41,12 +43,6 @@ CHAIR_ONLY = "Only the panel's chair, from the local authority, can decide this.
 SUPPORT_STAGES = ("support_plan", "panel_review")
 
 
-def _required(value, field: str, message: str):
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise ApplicationError(message, field=field)
-    return value.strip() if isinstance(value, str) else value
-
-
 # --- Panel meetings -------------------------------------------------------------------------
 
 
@@ -62,7 +58,9 @@ def panel_meeting_create(
         memberships__user=user,
     ).exists():
         raise PermissionDenied("Only the panel's chair, from the local authority, can do this.")
-    meets_on = _required(meets_on, "meets_on", "Enter the date of the meeting")
+    problems = Problems()
+    meets_on = problems.required(meets_on, "meets_on", "Enter the date of the meeting")
+    problems.raise_any()
     meeting = PanelMeeting.objects.create(
         panel=panel, meets_on=meets_on, location=location.strip(), chair=user
     )
@@ -77,13 +75,28 @@ def panel_meeting_create(
 
 
 @transaction.atomic
-def agenda_add(*, meeting: PanelMeeting, referral: Referral, purpose: str, user) -> AgendaItem:
-    if not is_case_panel_member(user, referral):
+def agenda_add(
+    *, meeting: PanelMeeting, referral: Referral | None, purpose: str | None, user
+) -> AgendaItem:
+    """Put a case on a meeting's agenda. Without a case, only the meeting's panel is asked."""
+    if referral is None:
+        if not is_member(user, meeting.panel_id):
+            raise PermissionDenied()
+    elif not is_case_panel_member(user, referral):
         raise PermissionDenied()
-    if route_local_authority(referral.local_authority).channel_panel.pk != meeting.panel_id:
-        raise ApplicationError("That case is not with this panel.")
-    if purpose not in AgendaItem.Purpose.values:
-        raise ApplicationError("Select why the case is on the agenda", field="purpose")
+    problems = Problems()
+    if referral is None:
+        problems.add("referral", "Select the case to add to the agenda")
+    else:
+        problems.check(
+            route_local_authority(referral.local_authority).channel_panel.pk == meeting.panel_id,
+            None,
+            "That case is not with this panel.",
+        )
+    problems.check(
+        purpose in AgendaItem.Purpose.values, "purpose", "Select why the case is on the agenda"
+    )
+    problems.raise_any()
     item, _ = AgendaItem.objects.get_or_create(meeting=meeting, referral=referral, purpose=purpose)
     case_audit(
         "panel.agenda_added",
@@ -106,13 +119,15 @@ def adoption_decide(
     referral = task_work_check(task=task, user=user)
     if not is_panel_chair(user, referral):
         raise PermissionDenied(CHAIR_ONLY)
-    if adopt is None:
-        raise ApplicationError("Select whether the panel adopts the case", field="adopt")
+    problems = Problems()
+    problems.check(adopt is not None, "adopt", "Select whether the panel adopts the case")
+    rationale = problems.required(rationale, "rationale", "Give the panel's rationale")
+    problems.raise_any()
     decision = ChannelDecision.objects.create(
         referral=referral,
         kind=ChannelDecision.Kind.ADOPTION,
         result=ChannelDecision.Result.ADOPTED if adopt else ChannelDecision.Result.NOT_ADOPTED,
-        rationale=_required(rationale, "rationale", "Give the panel's rationale"),
+        rationale=rationale,
         meeting=meeting,
         decided_by=user,
     )
@@ -130,13 +145,19 @@ def adoption_decide(
 
 def _decide_outcome(task, user, stage: str, kind: str, result: str, rationale: str):
     referral = task_referral(task)
-    if result not in (ChannelDecision.Result.POLICE_LED, ChannelDecision.Result.CLOSED):
-        raise ApplicationError("Select police-led partnership or closure", field="result")
+    problems = Problems()
+    problems.check(
+        result in (ChannelDecision.Result.POLICE_LED, ChannelDecision.Result.CLOSED),
+        "result",
+        "Select police-led partnership or closure",
+    )
+    rationale = problems.required(rationale, "rationale", "Give the rationale for the decision")
+    problems.raise_any()
     decision = ChannelDecision.objects.create(
         referral=referral,
         kind=kind,
         result=result,
-        rationale=_required(rationale, "rationale", "Give the rationale for the decision"),
+        rationale=rationale,
         decided_by=user,
     )
     case_audit(
@@ -204,34 +225,31 @@ def consent_record(
     referral = task_work_check(task=task, user=user)
     if not is_case_panel_member(user, referral):
         raise PermissionDenied()
+    problems = Problems()
     rows = [("person", person_given, person_on, person_how, "")]
     if referral.is_under_18:
-        rows.append(
-            (
-                "parent",
-                parent_given,
-                parent_on,
-                parent_how,
-                _required(
-                    parent_name,
-                    "parent_name",
-                    "The person is under 18: enter the parent's or guardian's name",
-                ),
-            )
+        name = problems.required(
+            parent_name,
+            "parent_name",
+            "The person is under 18: enter the parent's or guardian's name",
         )
+        rows.append(("parent", parent_given, parent_on, parent_how, name))
     for who, given, on, how, _name in rows:
-        if given is None:
-            raise ApplicationError(
-                "Select whether the person consents"
-                if who == "person"
-                else "The person is under 18: select whether a parent or guardian consents",
-                field=f"{who}_given",
+        problems.check(
+            given is not None,
+            f"{who}_given",
+            "Select whether the person consents"
+            if who == "person"
+            else "The person is under 18: select whether a parent or guardian consents",
+        )
+        if problems.required(on, f"{who}_on", "Enter the date consent was given or refused"):
+            problems.check(
+                on <= timezone.localdate(), f"{who}_on", "The date cannot be in the future"
             )
-        _required(on, f"{who}_on", "Enter the date consent was given or refused")
-        if on > timezone.localdate():
-            raise ApplicationError("The date cannot be in the future", field=f"{who}_on")
-        if how not in Consent.HowObtained.values:
-            raise ApplicationError("Select how consent was obtained", field=f"{who}_how")
+        problems.check(
+            how in Consent.HowObtained.values, f"{who}_how", "Select how consent was obtained"
+        )
+    problems.raise_any()
     for who, given, on, how, name in rows:
         consent = Consent.objects.create(
             referral=referral,
@@ -262,11 +280,21 @@ def consent_withdraw(
     """Consent withdrawn during support: the open support step ends and a decision is due."""
     if not is_case_panel_member(user, referral):
         raise PermissionDenied()
-    consent = _latest_consent(referral, given_by)
-    if consent is None or not consent.given or consent.withdrawn_on:
-        raise ApplicationError("There is no consent in place to withdraw.")
-    consent.withdrawn_on = _required(withdrawn_on, "withdrawn_on", "Enter the date of withdrawal")
-    consent.withdrawal_reason = _required(reason, "reason", "Record why consent was withdrawn")
+    problems = Problems()
+    if problems.check(
+        given_by in Consent.GivenBy.values, "given_by", "Select whose consent has been withdrawn"
+    ):
+        consent = _latest_consent(referral, given_by)
+        problems.check(
+            consent is not None and consent.given and not consent.withdrawn_on,
+            None,
+            "There is no consent in place to withdraw.",
+        )
+    withdrawn_on = problems.required(withdrawn_on, "withdrawn_on", "Enter the date of withdrawal")
+    reason = problems.required(reason, "reason", "Record why consent was withdrawn")
+    problems.raise_any()
+    consent.withdrawn_on = withdrawn_on
+    consent.withdrawal_reason = reason
     consent.save(update_fields=["withdrawn_on", "withdrawal_reason"])
     case_audit(
         "channel.consent_withdrawn", user=user, referral=referral, obj=consent, reason=reason
@@ -293,47 +321,38 @@ def consent_outcome_decide(*, task, user, result: str, rationale: str) -> Channe
 # --- Support plan and interventions ---------------------------------------------------------
 
 
-def _check_provider(provider) -> None:
-    if provider is not None and not provider.has_role(Role.INTERVENTION_PROVIDER):
-        raise ApplicationError(
-            f"{provider} is not a registered intervention provider", field="provider"
-        )
+def _intervention_check(problems: Problems, item: dict, prefix: str = "") -> dict:
+    """Record the problems of one intervention's answers; the answers, tidied.
+
+    `prefix` names the item's fields in a support plan ("intervention-2-"), so that each
+    problem can be put on the row it belongs to.
+    """
+    kind, owner, provider = item.get("kind"), item.get("owner"), item.get("provider")
+    problems.check(
+        kind in Intervention.Kind.values, f"{prefix}kind", "Select the kind of intervention"
+    )
+    description = problems.required(
+        item.get("description"), f"{prefix}description", "Describe the intervention"
+    )
+    problems.check(owner is not None, f"{prefix}owner", "Select who owns this intervention")
+    problems.check(
+        provider is None or provider.has_role(Role.INTERVENTION_PROVIDER),
+        f"{prefix}provider",
+        f"{provider} is not a registered intervention provider",
+    )
+    return {"kind": kind, "description": description, "owner": owner, "provider": provider}
 
 
-@transaction.atomic
-def intervention_add(
-    *, referral: Referral, user, kind: str, description: str, owner, provider=None
-) -> Intervention:
-    if not is_case_panel_member(user, referral):
-        raise PermissionDenied()
-    plan = SupportPlan.objects.filter(referral=referral).first()
-    if plan is None:
-        raise ApplicationError("Create the support plan first.")
-    in_support = CaseTask.objects.filter(
-        referral=referral, is_open=True, stage__in=SUPPORT_STAGES
-    ).exists()
-    if not in_support:
-        raise ApplicationError(
-            "Interventions can only be added while the person is being supported."
-        )
-    if kind not in Intervention.Kind.values:
-        raise ApplicationError("Select the kind of intervention", field="kind")
-    if owner is None:
-        raise ApplicationError("Select who owns this intervention", field="owner")
-    _check_provider(provider)
+def _intervention_create(*, plan: SupportPlan, user, kind, description, owner, provider):
     intervention = Intervention.objects.create(
-        plan=plan,
-        kind=kind,
-        owner=owner,
-        provider=provider,
-        description=_required(description, "description", "Describe the intervention"),
+        plan=plan, kind=kind, owner=owner, provider=provider, description=description
     )
     if provider is not None:
         assign_perm(VIEW_INTERVENTION, provider, intervention)
     case_audit(
         "channel.intervention_added",
         user=user,
-        referral=referral,
+        referral=plan.referral,
         obj=intervention,
         kind=kind,
         provider=getattr(provider, "email", None),
@@ -342,29 +361,59 @@ def intervention_add(
 
 
 @transaction.atomic
+def intervention_add(
+    *, referral: Referral, user, kind: str, description: str, owner, provider=None
+) -> Intervention:
+    if not is_case_panel_member(user, referral):
+        raise PermissionDenied()
+    problems = Problems()
+    plan = SupportPlan.objects.filter(referral=referral).first()
+    if problems.check(plan is not None, None, "Create the support plan first."):
+        problems.check(
+            CaseTask.objects.filter(
+                referral=referral, is_open=True, stage__in=SUPPORT_STAGES
+            ).exists(),
+            None,
+            "Interventions can only be added while the person is being supported.",
+        )
+    answers = _intervention_check(
+        problems,
+        {"kind": kind, "description": description, "owner": owner, "provider": provider},
+    )
+    problems.raise_any()
+    return _intervention_create(plan=plan, user=user, **answers)
+
+
+@transaction.atomic
 def support_plan_complete(*, task, user, summary: str, interventions: list[dict]) -> SupportPlan:
+    """The plan and its interventions. The problems of the Nth item (from 1) are on fields
+    `intervention-N-kind`, `-description`, `-owner` and `-provider`."""
     referral = task_work_check(task=task, user=user)
     if not is_case_panel_member(user, referral):
         raise PermissionDenied()
-    if not interventions:
-        raise ApplicationError(
-            "Add at least one intervention to the support plan", field="interventions"
-        )
-    plan = SupportPlan.objects.create(
-        referral=referral,
-        created_by=user,
-        summary=_required(summary, "summary", "Summarise the support plan"),
+    problems = Problems()
+    summary = problems.required(summary, "summary", "Summarise the support plan")
+    problems.check(
+        bool(interventions),
+        "interventions",
+        "Add at least one intervention to the support plan",
     )
-    for item in interventions:
-        intervention_add(referral=referral, user=user, **item)
+    items = [
+        _intervention_check(problems, item, f"intervention-{number}-")
+        for number, item in enumerate(interventions or [], start=1)
+    ]
+    problems.raise_any()
+    plan = SupportPlan.objects.create(referral=referral, created_by=user, summary=summary)
+    for item in items:
+        _intervention_create(plan=plan, user=user, **item)
     case_audit(
         "channel.support_plan",
         user=user,
         referral=referral,
         obj=plan,
-        interventions=len(interventions),
+        interventions=len(items),
     )
-    task_complete(task=task, user=user, stage="support_plan", interventions=len(interventions))
+    task_complete(task=task, user=user, stage="support_plan", interventions=len(items))
     return plan
 
 
@@ -381,21 +430,27 @@ def intervention_session_record(
     """Providers record sessions only on the interventions commissioned from them."""
     if not may_record_session(user, intervention):
         raise PermissionDenied()
-    held_on = _required(held_on, "held_on", "Enter the date of the session")
-    if held_on > timezone.localdate():
-        raise ApplicationError("The session date cannot be in the future", field="held_on")
-    if not duration_minutes or duration_minutes <= 0:
-        raise ApplicationError(
-            "Enter how long the session lasted, in minutes", field="duration_minutes"
+    problems = Problems()
+    if problems.required(held_on, "held_on", "Enter the date of the session"):
+        problems.check(
+            held_on <= timezone.localdate(),
+            "held_on",
+            "The session date cannot be in the future",
         )
-    if attended is None:
-        raise ApplicationError("Select whether the person attended", field="attended")
+    problems.check(
+        bool(duration_minutes) and duration_minutes > 0,
+        "duration_minutes",
+        "Enter how long the session lasted, in minutes",
+    )
+    problems.check(attended is not None, "attended", "Select whether the person attended")
+    notes = problems.required(notes, "notes", "Record what happened in the session")
+    problems.raise_any()
     session = InterventionSession.objects.create(
         intervention=intervention,
         held_on=held_on,
         duration_minutes=duration_minutes,
         attended=attended,
-        notes=_required(notes, "notes", "Record what happened in the session"),
+        notes=notes,
         recorded_by=user,
     )
     referral = intervention.plan.referral
@@ -426,21 +481,25 @@ def panel_review_complete(
     referral = task_work_check(task=task, user=user)
     if not is_case_panel_member(user, referral):
         raise PermissionDenied()
-    if risk not in Rating.values:
-        raise ApplicationError("Select the current risk level", field="risk")
-    if recommendation not in PanelReview.Recommendation.values:
-        raise ApplicationError(
-            "Select whether support continues or the case exits", field="recommendation"
-        )
     if recommendation == PanelReview.Recommendation.EXIT and not is_panel_chair(user, referral):
         raise PermissionDenied(CHAIR_ONLY)
+    problems = Problems()
+    progress = problems.required(progress, "progress", "Describe the progress made")
+    problems.check(risk in Rating.values, "risk", "Select the current risk level")
+    problems.check(
+        recommendation in PanelReview.Recommendation.values,
+        "recommendation",
+        "Select whether support continues or the case exits",
+    )
+    rationale = problems.required(rationale, "rationale", "Give the rationale")
+    problems.raise_any()
     review = PanelReview.objects.create(
         referral=referral,
         meeting=meeting,
         risk=risk,
         recommendation=recommendation,
-        progress=_required(progress, "progress", "Describe the progress made"),
-        rationale=_required(rationale, "rationale", "Give the rationale"),
+        progress=progress,
+        rationale=rationale,
         reviewed_by=user,
     )
     if recommendation == PanelReview.Recommendation.EXIT:
@@ -498,15 +557,16 @@ def post_exit_review_complete(
     if not is_case_panel_member(user, referral):
         raise PermissionDenied()
     months = {"post_exit_review_6": 6, "post_exit_review_12": 12}.get(task.flow_task.name)
-    if months is None:
-        raise ApplicationError("This page is for a different task.")
-    if concern is None:
-        raise ApplicationError("Select whether the review raises a concern", field="concern")
+    problems = Problems()
+    problems.check(months is not None, None, "This page is for a different task.")
+    assessment = problems.required(assessment, "assessment", "Record the review's assessment")
+    problems.check(concern is not None, "concern", "Select whether the review raises a concern")
+    problems.raise_any()
     review = PostExitReview.objects.create(
         referral=referral,
         months=months,
         due_on=post_exit_due_on(referral, months),
-        assessment=_required(assessment, "assessment", "Record the review's assessment"),
+        assessment=assessment,
         concern=concern,
         reviewed_by=user,
     )
