@@ -19,6 +19,7 @@ from compliance.models import (
     OrganisationContact,
 )
 from config.errors import ApplicationError, PermissionDenied
+from config.forms import LONG_TEXT_MAX
 from tests.compliance.factories import (
     ComplianceOfficerFactory,
     FindingMadeComplaintFactory,
@@ -432,3 +433,174 @@ def test_reassigning_needs_a_unit_officer():
             user=UserFactory(role=Role.NATIONAL),
             investigator=ComplianceOfficerFactory(),
         )
+
+
+# --- Every problem at once --------------------------------------------------------------------
+
+
+def test_triage_gives_every_problem_together(officer):
+    complaint = ReceivedComplaintFactory()
+    with pytest.raises(ApplicationError) as refused:
+        cs.complaint_triage(complaint=complaint, user=officer, in_scope=None, rationale=" ")
+    assert refused.value.by_field() == {
+        "in_scope": ["Select whether the complaint is in scope"],
+        "rationale": ["Give the reason for your decision"],
+    }
+    with pytest.raises(ApplicationError) as refused:
+        cs.complaint_triage(
+            complaint=complaint,
+            user=officer,
+            in_scope=True,
+            rationale="",
+            investigator=UserFactory(role=Role.REGIONAL_ADVISER),
+        )
+    assert refused.value.by_field() == {
+        "rationale": ["Give the reason for your decision"],
+        "investigator": ["The investigating officer must be in the Standards and Compliance Unit"],
+    }
+    with pytest.raises(ApplicationError) as refused:
+        cs.complaint_triage(complaint=complaint, user=officer, in_scope=False, rationale="")
+    assert refused.value.by_field() == {
+        "rationale": ["Give the reason for your decision"],
+        "signposting": ["Say where the complainant can take their complaint"],
+    }
+    complaint.refresh_from_db()
+    assert complaint.status == ComplaintStatus.RECEIVED
+    assert not complaint.letters.filter(kind=ComplaintLetter.Kind.SIGNPOSTING).exists()
+    assert _steps(complaint) == ["triage"]
+
+
+def test_a_permission_refusal_comes_first_and_alone():
+    complaint = ReceivedComplaintFactory()
+    with pytest.raises(PermissionDenied) as refused:
+        cs.complaint_triage(
+            complaint=complaint, user=UserFactory(role=Role.NATIONAL), in_scope=None, rationale=""
+        )
+    assert refused.value.errors == [(None, "You do not have permission to do that.")]
+    investigating = InvestigatingComplaintFactory()
+    with pytest.raises(PermissionDenied) as refused:
+        cs.complaint_finding_record(
+            complaint=investigating, user=ComplianceOfficerFactory(), finding="", rationale=""
+        )
+    assert refused.value.errors == [(None, "Only the investigating officer can do this.")]
+
+
+def test_consent_and_raising_give_every_problem_together(officer):
+    complaint = InvestigatingComplaintFactory(investigator=officer, consent_to_raise=True)
+    with pytest.raises(ApplicationError) as refused:
+        cs.complaint_consent_record(complaint=complaint, user=officer, given=None, note="")
+    assert refused.value.by_field() == {
+        "given": ["Select whether the complainant consents"],
+        "note": ["Say when and how the complainant told you"],
+    }
+    with pytest.raises(ApplicationError) as refused:
+        cs.complaint_raise_with_organisation(
+            complaint=complaint, user=officer, organisation="", contact=" ", summary=""
+        )
+    assert refused.value.by_field() == {
+        "organisation": ["Enter the organisation"],
+        "contact": ["Enter who you raised it with, and how"],
+        "summary": ["Enter what you raised with them"],
+    }
+    assert not OrganisationContact.objects.exists()
+    with pytest.raises(ApplicationError) as refused:
+        cs.complaint_case_link(complaint=complaint, user=officer, referral_reference=" ")
+    assert refused.value.by_field() == {"referral_reference": ["Enter the referral reference"]}
+    complaint.refresh_from_db()
+    assert complaint.linked_referral is None
+
+
+def test_finding_gives_every_problem_together():
+    complaint = InvestigatingComplaintFactory()
+    officer = complaint.investigator
+    cs.complaint_investigation_complete(complaint=complaint, user=officer, summary="Read it.")
+    with pytest.raises(ApplicationError) as refused:
+        cs.complaint_finding_record(
+            complaint=complaint, user=officer, finding="maybe", rationale="x" * 10_001
+        )
+    assert refused.value.by_field() == {
+        "finding": ["Select upheld, partly upheld or not upheld"],
+        "rationale": ["The rationale must be 10,000 characters or fewer"],
+    }
+    complaint.refresh_from_db()
+    assert complaint.finding == "" and _steps(complaint) == ["finding"]
+
+
+def test_review_request_gives_every_problem_together():
+    complaint = RespondedComplaintFactory()
+    with pytest.raises(ApplicationError) as refused:
+        cs.complaint_review_request_record(
+            complaint=complaint,
+            user=complaint.investigator,
+            requested=True,
+            requested_on=timezone.localdate() + timedelta(days=1),
+            reason=" ",
+            reviewer=complaint.investigator,
+        )
+    assert refused.value.by_field() == {
+        "requested_on": ["The date of the request must be today or in the past"],
+        "reason": ["Enter why the complainant wants a review"],
+        "reviewer": ["The review must be done by a second officer, not the one who investigated"],
+    }
+    with pytest.raises(ApplicationError) as refused:
+        cs.complaint_review_request_record(
+            complaint=complaint, user=complaint.investigator, requested=True
+        )
+    assert refused.value.by_field() == {
+        "requested_on": ["Enter the date the complainant asked for a review"],
+        "reason": ["Enter why the complainant wants a review"],
+        "reviewer": ["Select the reviewing officer"],
+    }
+    assert not ComplaintReview.objects.exists()
+    assert _steps(complaint) == ["review_request"]
+
+
+def test_review_decision_gives_every_problem_together():
+    complaint = RespondedComplaintFactory()
+    reviewer = ComplianceOfficerFactory()
+    _request_review(complaint, reviewer)
+    with pytest.raises(ApplicationError) as refused:
+        cs.complaint_review_decide(
+            complaint=complaint,
+            user=reviewer,
+            outcome=ComplaintReview.Outcome.CHANGED,
+            new_finding=Finding.PARTLY_UPHELD,
+            rationale="",
+            letter=" ",
+        )
+    assert refused.value.by_field() == {
+        "new_finding": ["The new finding is the same as the original one"],
+        "rationale": ["Give the rationale for the review's decision"],
+        "letter": ["Enter the review response letter"],
+    }
+    complaint.refresh_from_db()
+    assert complaint.review.outcome == "" and _steps(complaint) == ["review"]
+
+
+def test_response_and_investigation_use_the_forms_length_limit():
+    too_long = "x" * (LONG_TEXT_MAX + 1)
+    complaint = InvestigatingComplaintFactory()
+    with pytest.raises(ApplicationError) as refused:
+        cs.complaint_investigation_complete(
+            complaint=complaint, user=complaint.investigator, summary=too_long
+        )
+    assert refused.value.by_field() == {
+        "summary": ["The summary must be 10,000 characters or fewer"]
+    }
+    found = FindingMadeComplaintFactory()
+    with pytest.raises(ApplicationError) as refused:
+        cs.complaint_response_send(complaint=found, user=found.investigator, letter=too_long)
+    assert refused.value.by_field() == {"letter": ["The letter must be 10,000 characters or fewer"]}
+    assert not found.letters.filter(kind=ComplaintLetter.Kind.RESPONSE).exists()
+
+
+def test_reassigning_needs_an_officer_chosen():
+    complaint = InvestigatingComplaintFactory()
+    previous = complaint.investigator
+    with pytest.raises(ApplicationError) as refused:
+        cs.complaint_reassign(
+            complaint=complaint, user=ComplianceOfficerFactory(), investigator=None
+        )
+    assert refused.value.by_field() == {"investigator": ["Select the investigating officer"]}
+    complaint.refresh_from_db()
+    assert complaint.investigator == previous

@@ -13,10 +13,18 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from compliance import throttle
-from compliance.models import AuditEvent, Complaint, ComplaintLetter, ComplaintStatus
+from compliance.models import (
+    AuditEvent,
+    Complaint,
+    ComplaintLetter,
+    ComplaintReferenceCounter,
+    ComplaintStatus,
+)
 from config.errors import ApplicationError
+from config.forms import LONG_TEXT_MAX
 from notifications.models import Notification
 from tests.factories import PASSWORD, UserFactory
+from workflows.complaint.forms import ComplaintForm
 from workflows.complaint.intake import complaint_submit
 from workflows.complaint.selectors import complaint_open_tasks
 
@@ -150,6 +158,81 @@ def test_public_form_refuses_bad_answers_and_saves_nothing(client, overrides, fi
     assert message in body
     assert not Complaint.objects.exists()
     assert not Notification.objects.exists()
+
+
+EVERY_MISSING_ANSWER = {
+    "category": ["Select what your complaint is about"],
+    "what_happened": ["Enter what happened"],
+    "outcome_sought": ["Enter what you would like to happen"],
+    "name": ["Enter your full name"],
+    "email": ["Enter an email address or a postal address so that we can reply"],
+    "consent_to_raise": [
+        "Select whether we may raise your complaint with the organisation concerned"
+    ],
+}
+
+
+def test_an_empty_complaint_is_refused_with_every_problem_at_once(client):
+    response = client.post(PUBLIC, {})
+    assert response.status_code == 200
+    body = response.content.decode()
+    summary = body[body.index("govuk-error-summary") : body.index("</h1>")]
+    for field, [message] in EVERY_MISSING_ANSWER.items():
+        assert f'href="#id_{field}"' in summary, field
+        assert message in summary, field
+    form = response.context["form"]
+    assert {name: list(errors) for name, errors in form.errors.items()} == EVERY_MISSING_ANSWER
+    assert not Complaint.objects.exists()
+    assert not Notification.objects.exists()
+    assert not AuditEvent.objects.filter(action__startswith="complaint.").exists()
+    # No reference was used up: the first complaint that is sent still gets number 1.
+    assert not ComplaintReferenceCounter.objects.exists()
+    assert client.post(PUBLIC, answers()).status_code == 302
+    assert Complaint.objects.get().reference.endswith("-000001")
+
+
+def test_the_service_gives_every_problem_together():
+    with pytest.raises(ApplicationError) as refused:
+        complaint_submit(
+            category="",
+            what_happened=" ",
+            outcome_sought="",
+            name="",
+            email="",
+            address="  ",
+            consent_to_raise=None,
+        )
+    assert refused.value.by_field() == EVERY_MISSING_ANSWER
+    assert not Complaint.objects.exists()
+    assert not ComplaintReferenceCounter.objects.exists()
+
+
+def test_the_service_limits_long_answers_with_the_forms_limit():
+    too_long = "x" * (LONG_TEXT_MAX + 1)
+    with pytest.raises(ApplicationError) as refused:
+        complaint_submit(**_service_answers(what_happened=too_long, outcome_sought=too_long))
+    assert refused.value.by_field() == {
+        "what_happened": ["What happened must be 10,000 characters or fewer"],
+        "outcome_sought": ["What you would like to happen must be 10,000 characters or fewer"],
+    }
+    assert not Complaint.objects.exists()
+
+
+def test_the_form_only_parses_and_leaves_the_rules_to_the_service():
+    form = ComplaintForm({})
+    assert form.is_valid(), form.errors
+    kwargs = form.service_kwargs()
+    assert kwargs["category"] is None and kwargs["consent_to_raise"] is None
+    assert kwargs["what_happened"] == kwargs["name"] == kwargs["email"] == ""
+    # What cannot be read is still refused by the form itself.
+    unreadable = ComplaintForm(answers(category="nonsense", consent_to_raise="maybe"))
+    assert not unreadable.is_valid()
+    assert unreadable.errors == {
+        "category": ["Select what your complaint is about"],
+        "consent_to_raise": [
+            "Select whether we may raise your complaint with the organisation concerned"
+        ],
+    }
 
 
 def test_a_postal_address_is_enough(client):

@@ -2,12 +2,15 @@
 page, and query counts that do not grow with the number of complaints.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from accounts.roles import Role
-from compliance.models import Complaint, ComplaintStatus
+from compliance.models import Complaint, ComplaintLetter, ComplaintReview, ComplaintStatus
 from tests.compliance.factories import (
     ComplianceOfficerFactory,
     InvestigatingComplaintFactory,
@@ -16,7 +19,7 @@ from tests.compliance.factories import (
     started_case,
 )
 from tests.factories import PASSWORD, UserFactory
-from workflows.complaint.selectors import complaint_open_tasks
+from workflows.complaint.selectors import complaint_open_task, complaint_open_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -69,10 +72,16 @@ def test_the_unit_sees_its_pages(client, unit_urls):
     _signed_in(client, ComplianceOfficerFactory())
     expected = {reverse("compliance:audit_verify"): 302}
     for method, url in unit_urls:
-        if method == "post" and "triage" in url:
-            continue
         status = expected.get(url, 404 if "break-glass" in url else 200)
-        assert getattr(client, method)(url).status_code == status, url
+        response = getattr(client, method)(url)
+        assert response.status_code == status, url
+        if method == "post" and "triage" in url:
+            # The unit may submit the step: an empty answer reaches the service and is refused.
+            body = response.content.decode()
+            assert "govuk-error-summary" in body
+            assert "Select whether the complaint is in scope" in body
+            assert "Give the reason for your decision" in body
+    assert Complaint.objects.get(process__isnull=False).status == ComplaintStatus.RECEIVED
 
 
 def test_navigation_shows_unit_links_only_to_the_unit(client):
@@ -98,8 +107,9 @@ def test_complaint_from_triage_to_close_through_the_pages(client):
 
     detail = client.get(reverse("compliance:complaint", args=[complaint.reference]))
     assert "Acknowledge and triage" in detail.content.decode()
-    refused = step("triage", {"triage-in_scope": "yes"}, status=200)
+    refused = step("triage", {"in_scope": "yes"}, status=200)
     assert "Give the reason for your decision" in refused.content.decode()
+    assert "Select whether the complaint is in scope" not in refused.content.decode()
     step("triage", {"in_scope": "yes", "rationale": "About a referral.", "investigator": ""})
     complaint.refresh_from_db()
     assert complaint.investigator == officer
@@ -142,6 +152,137 @@ def test_complaint_from_triage_to_close_through_the_pages(client):
     assert complaint.status == ComplaintStatus.CLOSED
     assert complaint.organisation_contacts.count() == 1
     assert complaint_open_tasks(complaint) == {}
+
+
+def _summary(response) -> str:
+    body = response.content.decode()
+    return body[body.index("govuk-error-summary") : body.index("</h1>")]
+
+
+def _form_errors(response) -> dict[str, list[str]]:
+    return {name: list(errors) for name, errors in response.context["form"].errors.items()}
+
+
+def test_a_step_page_shows_every_problem_at_once(client):
+    complaint = ReceivedComplaintFactory()
+    _signed_in(client, ComplianceOfficerFactory())
+    url = reverse("compliance:complaint_step", args=[complaint.reference, "triage"])
+    response = client.post(url, {"in_scope": "no", "investigator": ""})
+    assert response.status_code == 200
+    assert _form_errors(response) == {
+        "rationale": ["Give the reason for your decision"],
+        "signposting": ["Say where the complainant can take their complaint"],
+    }
+    summary = _summary(response)
+    assert 'href="#id_rationale"' in summary and 'href="#id_signposting"' in summary
+    complaint.refresh_from_db()
+    assert complaint.status == ComplaintStatus.RECEIVED
+    assert not complaint.letters.filter(kind=ComplaintLetter.Kind.SIGNPOSTING).exists()
+    assert list(complaint_open_tasks(complaint)) == ["triage"]
+
+
+def test_the_review_request_page_shows_the_services_rules_together(client):
+    complaint = RespondedComplaintFactory()
+    _signed_in(client, complaint.investigator)
+    url = reverse("compliance:complaint_step", args=[complaint.reference, "review-request"])
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    response = client.post(
+        url,
+        {
+            "requested": "yes",
+            "requested_on-day": tomorrow.day,
+            "requested_on-month": tomorrow.month,
+            "requested_on-year": tomorrow.year,
+            "reason": "",
+            "reviewer": complaint.investigator.pk,
+        },
+    )
+    assert response.status_code == 200
+    assert _form_errors(response) == {
+        "requested_on": ["The date of the request must be today or in the past"],
+        "reason": ["Enter why the complainant wants a review"],
+        "reviewer": ["The review must be done by a second officer, not the one who investigated"],
+    }
+    assert 'href="#id_requested_on-day"' in _summary(response)
+    assert not ComplaintReview.objects.exists()
+    complaint.refresh_from_db()
+    assert complaint.status == ComplaintStatus.RESPONDED
+
+
+def test_a_date_that_is_not_real_is_refused_by_the_page_itself(client):
+    complaint = RespondedComplaintFactory()
+    _signed_in(client, complaint.investigator)
+    url = reverse("compliance:complaint_step", args=[complaint.reference, "review-request"])
+    response = client.post(
+        url,
+        {
+            "requested": "yes",
+            "requested_on-day": "31",
+            "requested_on-month": "2",
+            "requested_on-year": "2026",
+        },
+    )
+    assert response.status_code == 200
+    assert _form_errors(response) == {"requested_on": ["Date of the request must be a real date"]}
+    assert not ComplaintReview.objects.exists()
+
+
+def _api(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+IN_SCOPE = "Select whether the complaint is in scope"
+REASON = "Give the reason for your decision"
+SIGNPOSTING = "Say where the complainant can take their complaint"
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [
+        ({}, {"in_scope": [IN_SCOPE], "rationale": [REASON]}),
+        ({"in_scope": False}, {"rationale": [REASON], "signposting": [SIGNPOSTING]}),
+        ({"in_scope": True, "rationale": " "}, {"rationale": [REASON]}),
+    ],
+    ids=["empty", "out-of-scope", "in-scope"],
+)
+def test_the_api_answers_every_problem_as_the_page_does(client, answers, expected):
+    complaint = ReceivedComplaintFactory()
+    officer = ComplianceOfficerFactory()
+    task = complaint_open_task(complaint, "triage")
+    response = _api(officer).post(f"/api/v1/tasks/{task.pk}/complete/", answers, format="json")
+    assert response.status_code == 400
+    api_errors = {name: messages for name, messages in response.json().items() if name != "code"}
+
+    _signed_in(client, officer)
+    page_answers = {
+        name: ("yes" if value else "no") if isinstance(value, bool) else value
+        for name, value in answers.items()
+    }
+    page = client.post(
+        reverse("compliance:complaint_step", args=[complaint.reference, "triage"]), page_answers
+    )
+    assert page.status_code == 200
+    assert api_errors == _form_errors(page) == expected
+    complaint.refresh_from_db()
+    assert complaint.status == ComplaintStatus.RECEIVED
+    assert list(complaint_open_tasks(complaint)) == ["triage"]
+
+
+def test_the_api_completes_the_step_once_the_answers_are_right():
+    complaint = ReceivedComplaintFactory()
+    officer = ComplianceOfficerFactory()
+    task = complaint_open_task(complaint, "triage")
+    response = _api(officer).post(
+        f"/api/v1/tasks/{task.pk}/complete/",
+        {"in_scope": True, "rationale": "About a referral."},
+        format="json",
+    )
+    assert response.status_code == 204
+    complaint.refresh_from_db()
+    assert complaint.status == ComplaintStatus.INVESTIGATING
+    assert complaint.investigator == officer
 
 
 def test_steps_not_open_to_the_officer_are_not_found(client):

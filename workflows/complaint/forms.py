@@ -1,8 +1,10 @@
-"""Forms for the complaint pages: shape and presence of answers only.
+"""Forms for the complaint pages: they parse and present answers, nothing more.
 
-The rules (who may act, consent before raising a complaint with an organisation, a second
-officer for a review...) live in services.py; a form points at every missing answer at once,
-with the same words the service would use.
+A form refuses only what cannot be read: an email address in the wrong format, an answer that
+is not one of the choices, a date that is not real, text that is too long. Every rule, down to
+which answers are needed (who may act, an email or postal address to reply to, consent before
+raising a complaint with an organisation, a second officer for a review...), lives in
+services.py; the page puts all of the service's problems back on their fields at once.
 """
 
 from django import forms
@@ -17,13 +19,15 @@ class OfficerChoiceField(forms.ModelChoiceField):
         return f"{obj.full_name} ({obj.email})"
 
 
-def officer_field(label: str, required: str, *, hint: str = "") -> OfficerChoiceField:
+def officer_field(label: str, *, invalid: str, hint: str = "") -> OfficerChoiceField:
+    """An officer of the unit, or None when none is chosen (the service judges that)."""
     return OfficerChoiceField(
         label=label,
         queryset=compliance_officers(),
+        required=False,
         empty_label="Select an officer",
         help_text=hint,
-        error_messages={"required": required, "invalid_choice": required},
+        error_messages={"invalid_choice": invalid},
     )
 
 
@@ -36,7 +40,7 @@ class ComplaintForm(ServiceForm):
     category = radios(
         "What is your complaint about?",
         ComplaintCategory.choices,
-        "Select what your complaint is about",
+        invalid="Select what your complaint is about",
     )
     organisation = text(
         "Which organisation is your complaint about? (optional)",
@@ -50,16 +54,12 @@ class ComplaintForm(ServiceForm):
     )
     what_happened = textarea(
         "What happened?",
-        "Enter what happened",
         hint="Include dates, places and who was involved, if you know them",
         rows=8,
     )
-    outcome_sought = textarea(
-        "What would you like to happen?", "Enter what you would like to happen"
-    )
+    outcome_sought = textarea("What would you like to happen?")
     name = text(
         "Full name",
-        "Enter your full name",
         widget=forms.TextInput(attrs={"autocomplete": "name", "spellcheck": "false"}),
     )
     email = forms.EmailField(
@@ -94,7 +94,7 @@ class ComplaintForm(ServiceForm):
     consent_to_raise = radios(
         "Can we raise your complaint with the organisation concerned?",
         YES_NO,
-        "Select whether we may raise your complaint with the organisation concerned",
+        invalid="Select whether we may raise your complaint with the organisation concerned",
         hint=(
             "To investigate, we may need to contact the organisation your complaint is about. "
             "We will not contact them without your permission. You can change your mind later."
@@ -102,15 +102,6 @@ class ComplaintForm(ServiceForm):
     )
     # A field people never see: automated form-fillers complete it, people leave it empty.
     leave_blank = forms.CharField(required=False, label="Leave this field empty")
-
-    def clean(self):
-        data = super().clean()
-        no_address = not data.get("email") and not (data.get("address") or "").strip()
-        if no_address and "email" not in self.errors:
-            self.add_error(
-                "email", "Enter an email address or a postal address so that we can reply"
-            )
-        return data
 
     @property
     def is_automated(self) -> bool:
@@ -139,13 +130,13 @@ class TriageForm(ServiceForm):
     in_scope = radios(
         "Is the complaint in scope?",
         YES_NO,
-        "Select whether the complaint is in scope",
+        invalid="Select whether the complaint is in scope",
         hint="About how the Prevent duty or Prevent training was applied",
     )
-    rationale = textarea("Reason for your decision", "Give the reason for your decision")
+    rationale = textarea("Reason for your decision")
     investigator = officer_field(
         "If in scope, who will investigate?",
-        "Select the investigating officer",
+        invalid="Select the investigating officer",
         hint="Leave as yourself to investigate it yourself",
     )
     signposting = textarea(
@@ -155,7 +146,6 @@ class TriageForm(ServiceForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["investigator"].required = False
         if user is not None:
             self.fields["investigator"].initial = user.pk
 
@@ -171,7 +161,6 @@ class TriageForm(ServiceForm):
 class CaseLinkForm(ServiceForm):
     referral_reference = text(
         "Referral reference",
-        "Enter the referral reference",
         hint="For example, PRV-2026-000123",
         max_length=40,
         widget=forms.TextInput(attrs={"class": "govuk-input--width-20", "spellcheck": "false"}),
@@ -182,11 +171,10 @@ class ConsentForm(ServiceForm):
     given = radios(
         "Does the complainant consent to the complaint being raised with the organisation?",
         YES_NO,
-        "Select whether the complainant consents",
+        invalid="Select whether the complainant consents",
     )
     note = text(
         "When and how did they tell you?",
-        "Say when and how the complainant told you",
         max_length=300,
         hint="For example, by phone on 3 March 2026",
     )
@@ -196,33 +184,29 @@ class ConsentForm(ServiceForm):
 
 
 class RaiseForm(ServiceForm):
-    organisation = text("Organisation", "Enter the organisation")
-    contact = text(
-        "Who did you raise it with, and how?",
-        "Enter who you raised it with, and how",
-        max_length=300,
-    )
-    summary = textarea("What did you raise with them?", "Enter what you raised with them")
+    organisation = text("Organisation")
+    contact = text("Who did you raise it with, and how?", max_length=300)
+    summary = textarea("What did you raise with them?")
 
 
 class InvestigationForm(ServiceForm):
     summary = textarea(
         "What did the investigation find?",
-        "Summarise what the investigation found",
         hint="The evidence you considered and what it showed",
         rows=8,
     )
 
 
 class FindingForm(ServiceForm):
-    finding = radios("Finding", Finding.choices, "Select upheld, partly upheld or not upheld")
-    rationale = textarea("Rationale", "Give the rationale for the finding", rows=8)
+    finding = radios(
+        "Finding", Finding.choices, invalid="Select upheld, partly upheld or not upheld"
+    )
+    rationale = textarea("Rationale", rows=8)
 
 
 class ResponseForm(ServiceForm):
     letter = textarea(
         "Response letter",
-        "Enter the response letter",
         hint="Sent to the complainant by email, or to be posted if they gave no email address",
         rows=16,
     )
@@ -232,19 +216,18 @@ class ReviewRequestForm(ServiceForm):
     requested = radios(
         "Has the complainant asked for a review?",
         [("yes", "Yes, they have asked for a review"), ("no", "No, close the complaint")],
-        "Select whether the complainant asked for a review",
+        invalid="Select whether the complainant asked for a review",
     )
-    requested_on = date_field("If yes, when did they ask?", "Date of the request", None)
+    # Whether the date may be in the future is the service's rule; this only reads the date.
+    requested_on = date_field(
+        "If yes, when did they ask?", "Date of the request", allow_future=True
+    )
     reason = textarea("If yes, why do they want a review?")
     reviewer = officer_field(
         "If yes, who will review it?",
-        "Select the reviewing officer",
+        invalid="Select the reviewing officer",
         hint="A second officer, who was not involved in the investigation",
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["reviewer"].required = False
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
@@ -260,7 +243,7 @@ class ReviewForm(ServiceForm):
     outcome = radios(
         "Does the finding stand?",
         ComplaintReview.Outcome.choices,
-        "Select whether the finding stands",
+        invalid="Select whether the finding stands",
     )
     new_finding = forms.ChoiceField(
         label="If changed, what is the new finding?",
@@ -268,9 +251,11 @@ class ReviewForm(ServiceForm):
         required=False,
         widget=forms.RadioSelect,
     )
-    rationale = textarea("Rationale", "Give the rationale for the review's decision")
-    letter = textarea("Review response letter", "Enter the review response letter", rows=12)
+    rationale = textarea("Rationale")
+    letter = textarea("Review response letter", rows=12)
 
 
 class ReassignForm(ServiceForm):
-    investigator = officer_field("New investigating officer", "Select the investigating officer")
+    investigator = officer_field(
+        "New investigating officer", invalid="Select the investigating officer"
+    )

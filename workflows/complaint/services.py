@@ -1,9 +1,11 @@
-"""Rules of the complaint process. The unit's pages and Celery tasks all call these.
+"""Rules of the complaint process. The unit's pages, the API and Celery tasks all call these.
 
 Viewflow transitions called from code do not check permissions, so every service checks the
-acting officer itself, completes its step under the process lock, and records its audit event
-in the same transaction. Letters to the complainant go through the outbox: they are sent only
-once the change that causes them is committed.
+acting officer itself, first and alone (through the predicates in permissions.py). It then
+checks every answer and raises all its problems together (`Problems`), so the page and the API
+show them at once, before it writes anything. It completes its step under the process lock and
+records its audit event in the same transaction. Letters to the complainant go through the
+outbox: they are sent only once the change that causes them is committed.
 """
 
 from collections.abc import Iterator
@@ -25,45 +27,34 @@ from compliance.models import (
     Finding,
     OrganisationContact,
 )
-from compliance.selectors import compliance_officers, is_compliance_officer
+from compliance.selectors import compliance_officers
 from compliance.services import (
     UNIT_NAME,
     break_glass_revoke,
     break_glass_revoke_for_complaint,
 )
-from config.errors import ApplicationError, PermissionDenied
+from config.errors import ApplicationError, PermissionDenied, Problems
+from config.forms import LONG_TEXT_MAX
 from notifications.services import notification_queue
 from referrals.models import Referral, ReferralStatus
 
 from ..engine.deadlines import deadline_for
 from ..engine.registry import UNIT
 from ..engine.services import task_completion
+from .permissions import is_investigating_officer, is_unit_officer
 from .selectors import complaint_open_task, complaint_open_tasks
 
 UNIT_ROLE = UNIT
-TEXT_MAX = 10_000
-
-
-def _required(value, field: str, message: str):
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise ApplicationError(message, field=field)
-    return value.strip() if isinstance(value, str) else value
-
-
-def _limit(value: str, field: str, label: str, limit: int = TEXT_MAX) -> str:
-    if len(value) > limit:
-        raise ApplicationError(f"{label} must be {limit:,} characters or fewer", field=field)
-    return value
 
 
 def _require_officer(user) -> None:
-    if not is_compliance_officer(user):
+    if not is_unit_officer(user):
         raise PermissionDenied()
 
 
 def _require_investigator(user, complaint: Complaint) -> None:
     _require_officer(user)
-    if complaint.investigator_id != user.pk:
+    if not is_investigating_officer(user, complaint):
         raise PermissionDenied("Only the investigating officer can do this.")
 
 
@@ -163,25 +154,29 @@ def complaint_record(
 
     `submitted_by` is the signed-in practitioner, or None for a member of the public.
     """
-    if category not in ComplaintCategory.values:
-        raise ApplicationError("Select what your complaint is about", field="category")
-    what_happened = _required(what_happened, "what_happened", "Enter what happened")
-    outcome_sought = _required(
+    problems = Problems()
+    problems.check(
+        category in ComplaintCategory.values, "category", "Select what your complaint is about"
+    )
+    what_happened = problems.required(what_happened, "what_happened", "Enter what happened")
+    problems.limit(what_happened, "what_happened", "What happened", LONG_TEXT_MAX)
+    outcome_sought = problems.required(
         outcome_sought, "outcome_sought", "Enter what you would like to happen"
     )
-    name = _required(name, "name", "Enter your full name")
+    problems.limit(outcome_sought, "outcome_sought", "What you would like to happen", LONG_TEXT_MAX)
+    name = problems.required(name, "name", "Enter your full name")
     email, phone, address = (email or "").strip(), (phone or "").strip(), (address or "").strip()
-    if not (email or address):
-        raise ApplicationError(
-            "Enter an email address or a postal address so that we can reply", field="email"
-        )
-    if consent_to_raise is None:
-        raise ApplicationError(
-            "Select whether we may raise your complaint with the organisation concerned",
-            field="consent_to_raise",
-        )
-    _limit(what_happened, "what_happened", "What happened")
-    _limit(outcome_sought, "outcome_sought", "What you would like to happen")
+    problems.check(
+        bool(email or address),
+        "email",
+        "Enter an email address or a postal address so that we can reply",
+    )
+    problems.check(
+        consent_to_raise is not None,
+        "consent_to_raise",
+        "Select whether we may raise your complaint with the organisation concerned",
+    )
+    problems.raise_any()
     source = Complaint.Source.PRACTITIONER if submitted_by is not None else Complaint.Source.PUBLIC
     now = timezone.now()
     today = timezone.localdate(now)
@@ -253,20 +248,21 @@ def complaint_triage(
 ) -> Complaint:
     """In scope: an investigating officer takes it. Out of scope: signpost and close."""
     _require_officer(user)
-    if in_scope is None:
-        raise ApplicationError("Select whether the complaint is in scope", field="in_scope")
-    rationale = _required(rationale, "rationale", "Give the reason for your decision")
+    problems = Problems()
+    problems.check(in_scope is not None, "in_scope", "Select whether the complaint is in scope")
+    rationale = problems.required(rationale, "rationale", "Give the reason for your decision")
     if in_scope:
         investigator = investigator or user
-        if not is_compliance_officer(investigator):
-            raise ApplicationError(
-                "The investigating officer must be in the Standards and Compliance Unit",
-                field="investigator",
-            )
-    else:
-        signposting = _required(
+        problems.check(
+            is_unit_officer(investigator),
+            "investigator",
+            "The investigating officer must be in the Standards and Compliance Unit",
+        )
+    elif in_scope is False:
+        signposting = problems.required(
             signposting, "signposting", "Say where the complainant can take their complaint"
         )
+    problems.raise_any()
     with _step(complaint, "triage", user):
         now = timezone.now()
         complaint.in_scope = in_scope
@@ -324,16 +320,24 @@ def complaint_case_link(*, complaint: Complaint, user, referral_reference: str):
     """Link the complaint to the referral it is about. Reveals nothing of the case's content."""
     _require_investigator(user, complaint)
     _require_investigating(complaint)
-    reference = _required(
+    problems = Problems()
+    reference = problems.required(
         referral_reference, "referral_reference", "Enter the referral reference"
-    ).upper()
-    referral = (
-        Referral.objects.exclude(status=ReferralStatus.DRAFT).filter(reference=reference).first()
     )
-    if referral is None:
-        raise ApplicationError(
-            f"No submitted referral has the reference {reference}", field="referral_reference"
+    reference = (reference or "").upper()
+    referral = None
+    if reference:
+        referral = (
+            Referral.objects.exclude(status=ReferralStatus.DRAFT)
+            .filter(reference=reference)
+            .first()
         )
+        problems.check(
+            referral is not None,
+            "referral_reference",
+            f"No submitted referral has the reference {reference}",
+        )
+    problems.raise_any()
     previous = complaint.linked_referral
     complaint.linked_referral = referral
     complaint.save(update_fields=["linked_referral"])
@@ -362,9 +366,10 @@ def complaint_consent_record(
     _require_investigator(user, complaint)
     if not complaint.is_open:
         raise ApplicationError("This complaint is closed.")
-    if given is None:
-        raise ApplicationError("Select whether the complainant consents", field="given")
-    note = _required(note, "note", "Say when and how the complainant told you")
+    problems = Problems()
+    problems.check(given is not None, "given", "Select whether the complainant consents")
+    note = problems.required(note, "note", "Say when and how the complainant told you")
+    problems.raise_any()
     complaint.consent_to_raise = given
     complaint.consent_recorded_at = timezone.now()
     complaint.consent_note = note[:300]
@@ -386,9 +391,11 @@ def complaint_raise_with_organisation(
             "The complainant has not consented to the complaint being raised with the "
             "organisation concerned. Record their consent first."
         )
-    organisation = _required(organisation, "organisation", "Enter the organisation")
-    contact = _required(contact, "contact", "Enter who you raised it with, and how")
-    summary = _required(summary, "summary", "Enter what you raised with them")
+    problems = Problems()
+    organisation = problems.required(organisation, "organisation", "Enter the organisation")
+    contact = problems.required(contact, "contact", "Enter who you raised it with, and how")
+    summary = problems.required(summary, "summary", "Enter what you raised with them")
+    problems.raise_any()
     raised = OrganisationContact.objects.create(
         complaint=complaint,
         organisation=organisation[:200],
@@ -409,11 +416,10 @@ def complaint_raise_with_organisation(
 @transaction.atomic
 def complaint_investigation_complete(*, complaint: Complaint, user, summary: str) -> Complaint:
     _require_investigator(user, complaint)
-    summary = _limit(
-        _required(summary, "summary", "Summarise what the investigation found"),
-        "summary",
-        "The summary",
-    )
+    problems = Problems()
+    summary = problems.required(summary, "summary", "Summarise what the investigation found")
+    problems.limit(summary, "summary", "The summary", LONG_TEXT_MAX)
+    problems.raise_any()
     with _step(complaint, "investigation", user):
         complaint.investigation_summary = summary
         complaint.status = ComplaintStatus.AWAITING_FINDING
@@ -435,13 +441,13 @@ def complaint_finding_record(
     *, complaint: Complaint, user, finding: str, rationale: str
 ) -> Complaint:
     _require_investigator(user, complaint)
-    if finding not in Finding.values:
-        raise ApplicationError("Select upheld, partly upheld or not upheld", field="finding")
-    rationale = _limit(
-        _required(rationale, "rationale", "Give the rationale for the finding"),
-        "rationale",
-        "The rationale",
+    problems = Problems()
+    problems.check(
+        finding in Finding.values, "finding", "Select upheld, partly upheld or not upheld"
     )
+    rationale = problems.required(rationale, "rationale", "Give the rationale for the finding")
+    problems.limit(rationale, "rationale", "The rationale", LONG_TEXT_MAX)
+    problems.raise_any()
     with _step(complaint, "finding", user):
         complaint.finding = finding
         complaint.finding_rationale = rationale
@@ -474,9 +480,10 @@ def response_letter_draft(complaint: Complaint) -> str:
 @transaction.atomic
 def complaint_response_send(*, complaint: Complaint, user, letter: str) -> ComplaintLetter:
     _require_investigator(user, complaint)
-    letter = _limit(
-        _required(letter, "letter", "Enter the response letter"), "letter", "The letter"
-    )
+    problems = Problems()
+    letter = problems.required(letter, "letter", "Enter the response letter")
+    problems.limit(letter, "letter", "The letter", LONG_TEXT_MAX)
+    problems.raise_any()
     with _step(complaint, "response_letter", user):
         now = timezone.now()
         complaint.responded_at = now
@@ -515,31 +522,28 @@ def complaint_review_request_record(
 ) -> Complaint:
     """Record the complainant's request for a review and who reviews it, or close."""
     _require_officer(user)
-    if requested is None:
-        raise ApplicationError(
-            "Select whether the complainant asked for a review", field="requested"
-        )
+    problems = Problems()
+    problems.check(
+        requested is not None, "requested", "Select whether the complainant asked for a review"
+    )
     if requested:
-        requested_on = _required(
-            requested_on, "requested_on", "Enter the date the complainant asked for a review"
-        )
-        if requested_on > timezone.localdate():
-            raise ApplicationError(
-                "The date of the request must be today or in the past", field="requested_on"
-            )
-        reason = _required(reason, "reason", "Enter why the complainant wants a review")
+        if requested_on is None:
+            problems.add("requested_on", "Enter the date the complainant asked for a review")
+        elif requested_on > timezone.localdate():
+            problems.add("requested_on", "The date of the request must be today or in the past")
+        reason = problems.required(reason, "reason", "Enter why the complainant wants a review")
         if reviewer is None:
-            raise ApplicationError("Select the reviewing officer", field="reviewer")
-        if not is_compliance_officer(reviewer):
-            raise ApplicationError(
-                "The reviewing officer must be in the Standards and Compliance Unit",
-                field="reviewer",
+            problems.add("reviewer", "Select the reviewing officer")
+        elif not is_unit_officer(reviewer):
+            problems.add(
+                "reviewer", "The reviewing officer must be in the Standards and Compliance Unit"
             )
-        if reviewer.pk in (complaint.investigator_id, complaint.finding_by_id):
-            raise ApplicationError(
+        elif reviewer.pk in (complaint.investigator_id, complaint.finding_by_id):
+            problems.add(
+                "reviewer",
                 "The review must be done by a second officer, not the one who investigated",
-                field="reviewer",
             )
+    problems.raise_any()
     with _step(complaint, "review_request", user):
         if requested:
             ComplaintReview.objects.create(
@@ -582,19 +586,22 @@ def complaint_review_decide(
         raise PermissionDenied(
             "The review must be done by a second officer, not the one who investigated."
         )
-    if outcome not in ComplaintReview.Outcome.values:
-        raise ApplicationError("Select whether the finding stands", field="outcome")
+    problems = Problems()
+    problems.check(
+        outcome in ComplaintReview.Outcome.values, "outcome", "Select whether the finding stands"
+    )
     if outcome == ComplaintReview.Outcome.CHANGED:
         if new_finding not in Finding.values:
-            raise ApplicationError("Select the new finding", field="new_finding")
-        if new_finding == review.original_finding:
-            raise ApplicationError(
-                "The new finding is the same as the original one", field="new_finding"
-            )
+            problems.add("new_finding", "Select the new finding")
+        elif new_finding == review.original_finding:
+            problems.add("new_finding", "The new finding is the same as the original one")
     else:
         new_finding = ""
-    rationale = _required(rationale, "rationale", "Give the rationale for the review's decision")
-    letter = _required(letter, "letter", "Enter the review response letter")
+    rationale = problems.required(
+        rationale, "rationale", "Give the rationale for the review's decision"
+    )
+    letter = problems.required(letter, "letter", "Enter the review response letter")
+    problems.raise_any()
     with _step(complaint, "review", user):
         review.outcome = outcome
         review.new_finding = new_finding
@@ -648,16 +655,19 @@ def complaint_reassign(*, complaint: Complaint, user, investigator) -> Complaint
     _require_officer(user)
     if not complaint.is_open or complaint.investigator_id is None:
         raise ApplicationError("Only a complaint being worked on can be reassigned.")
-    if not is_compliance_officer(investigator):
-        raise ApplicationError(
-            "The investigating officer must be in the Standards and Compliance Unit",
-            field="investigator",
-        )
+    problems = Problems()
     review = ComplaintReview.objects.filter(complaint=complaint).first()
-    if review is not None and review.reviewer_id == investigator.pk:
-        raise ApplicationError(
-            "The reviewing officer cannot also be the investigating officer", field="investigator"
+    if investigator is None:
+        problems.add("investigator", "Select the investigating officer")
+    elif not is_unit_officer(investigator):
+        problems.add(
+            "investigator", "The investigating officer must be in the Standards and Compliance Unit"
         )
+    elif review is not None and review.reviewer_id == investigator.pk:
+        problems.add(
+            "investigator", "The reviewing officer cannot also be the investigating officer"
+        )
+    problems.raise_any()
     previous = complaint.investigator
     for task in complaint_open_tasks(complaint).values():
         if task.owner_id != previous.pk:
