@@ -17,13 +17,19 @@ from guardian.shortcuts import assign_perm, remove_perm
 from accounts.roles import Role
 from compliance.audit import audit_record
 from config.errors import PermissionDenied, Problems
-from referrals.models import Referral, ReferralStatus
+from referrals.models import Referral
 from regions.models import Team
 from regions.selectors import route_local_authority
 
 from ..engine.models import CaseTask, Rating
 from ..engine.permissions import is_case_panel_member, is_member, is_panel_chair
-from ..engine.services import case_audit, task_complete, task_referral, task_work_check
+from ..engine.services import (
+    case_audit,
+    case_status_record,
+    task_complete,
+    task_referral,
+    task_work_check,
+)
 from .models import (
     AgendaItem,
     ChannelDecision,
@@ -587,10 +593,7 @@ def post_exit_review_complete(
 def channel_stage_close(*, process: ChannelProcess) -> None:
     referral = process.referral
     last = referral.channel_decisions.latest()
-    police_led = last.result == ChannelDecision.Result.POLICE_LED
-    referral.status = ReferralStatus.IN_PROGRESS if police_led else ReferralStatus.CLOSED
-    referral.closed_at = None if police_led else timezone.now()
-    referral.save(update_fields=["status", "closed_at", "updated_at"])
+    case_status_record(referral=referral, outcome=last.result)
     audit_record(
         action="channel.closed",
         obj=referral,

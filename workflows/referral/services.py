@@ -27,7 +27,13 @@ from ..engine.permissions import (
     is_region_adviser,
     may_view_case,
 )
-from ..engine.services import case_audit, task_complete, task_work_check, tasks_move_to
+from ..engine.services import (
+    case_audit,
+    case_status_record,
+    task_complete,
+    task_work_check,
+    tasks_move_to,
+)
 from .models import (
     BelowThresholdOutcome,
     CaseNote,
@@ -666,10 +672,7 @@ def case_finish(*, process: ReferralProcess, outcome: str | None) -> None:
             outcome = ReferralProcess.Outcome.NO_FURTHER_ACTION
     process.outcome = outcome
     process.save(update_fields=["outcome"])
-    still_open = outcome in (ReferralProcess.Outcome.CHANNEL, ReferralProcess.Outcome.POLICE_LED)
-    referral.status = ReferralStatus.IN_PROGRESS if still_open else ReferralStatus.CLOSED
-    referral.closed_at = None if still_open else timezone.now()
-    referral.save(update_fields=["status", "closed_at", "updated_at"])
+    case_status_record(referral=referral, outcome=outcome)
     audit_record(
         action="case.outcome",
         obj=referral,
