@@ -89,6 +89,11 @@ def people_make() -> People:
     )
 
 
+def services_team_add(team, user) -> None:
+    """Put someone in a team the way the service does, keeping its group in step."""
+    team_add_member(team=team, user=user)
+
+
 def make_chair(people: People) -> User:
     """Camden's Prevent lead also chairs its Channel panel."""
     team_add_member(team=route_local_authority(CAMDEN).channel_panel, user=people.la)

@@ -4,8 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from compliance.models import AuditEvent
-from tests.workflows.conftest import submit_referral
-from tests.workflows.helpers import error_summary, open_task, open_tasks
+from tests.cases import error_summary, open_task, open_tasks, submit_referral
 from workflows.models import Deconfliction, SafeguardingChecks
 from workflows.referral import services
 

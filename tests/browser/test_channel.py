@@ -217,7 +217,7 @@ def test_the_other_channel_pages_have_no_accessibility_violations(page, axe, sig
     from viewflow.workflow.models import Task
     from viewflow.workflow.timers import fire_due_timers
 
-    from tests.workflows.test_channel import review
+    from tests.cases import review
 
     supported = at_channel(camden, first_name="Robin", last_name="Example")
     adopt(supported, camden.chair)

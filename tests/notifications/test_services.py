@@ -181,7 +181,7 @@ def test_referral_submitted_while_the_broker_is_down_is_kept_and_its_emails_foll
 ):
     from accounts.roles import Role
     from regions.selectors import route_local_authority
-    from tests.workflows.conftest import CAMDEN, make_user, submit_referral
+    from tests.cases import CAMDEN, make_user, submit_referral
 
     camden = route_local_authority(CAMDEN)
     make_user("pc.outage@police.example", Role.CTP_PREVENT_OFFICER, camden.ctp_team)

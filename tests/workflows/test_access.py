@@ -10,13 +10,11 @@ from viewflow.workflow.status import STATUS
 from accounts.roles import Role
 from config.errors import ApplicationError, PermissionDenied
 from regions.models import LocalAuthority
+from tests.cases import MANCHESTER, WESTMINSTER, make_user, open_task, submit_referral
 from workflows.engine import services as engine
 from workflows.engine.permissions import VIEW_CASE, WORK_TASK
 from workflows.models import CaseTask
 from workflows.referral import services
-
-from .conftest import MANCHESTER, WESTMINSTER, make_user, submit_referral
-from .helpers import open_task
 
 OUTSIDERS = [
     "police_other_region",

@@ -13,6 +13,18 @@ from accounts.roles import Role
 from compliance.models import AuditEvent
 from config.errors import ApplicationError, PermissionDenied
 from referrals.models import ReferralStatus
+from tests.cases import (
+    adopt,
+    consent,
+    make_user,
+    open_task,
+    open_tasks,
+    plan,
+    refer_to_channel,
+    review,
+    services_team_add,
+    submit_referral,
+)
 from workflows.channel import services as channel
 from workflows.channel.permissions import may_record_session
 from workflows.engine.permissions import WORK_TASK
@@ -27,11 +39,6 @@ from workflows.models import (
     PostExitReview,
     SupportPlan,
 )
-from workflows.referral import services
-
-from .conftest import make_user, submit_referral
-from .helpers import open_task, open_tasks
-from .test_flow import decide, la_branch, police_branch
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -44,92 +51,9 @@ def chair(people):
     return people.la
 
 
-def services_team_add(team, user):
-    from regions.services import team_add_member
-
-    team_add_member(team=team, user=user)
-
-
 @pytest.fixture
 def provider(db):
     return make_user("mentor@provider.example", Role.INTERVENTION_PROVIDER)
-
-
-def refer_to_channel(people, referral):
-    police_branch(referral, people.police)
-    extra = {}
-    if referral.is_under_18:
-        extra = {"mash_notified_on": referral.created_at.date(), "mash_response": "Known to MASH"}
-    la_branch(referral, people.la, **extra)
-    decide(referral, people.police, meets=True)
-    services.risk_assessment_complete(
-        task=open_task(referral, "risk_assessment"),
-        user=people.police,
-        engagement_rating="high",
-        engagement_evidence="e",
-        intent_rating="medium",
-        intent_evidence="e",
-        capability_rating="low",
-        capability_evidence="e",
-        overall_risk="medium",
-        summary="s",
-    )
-    services.outcome_decide(
-        task=open_task(referral, "outcome_decision"),
-        user=people.police,
-        outcome="channel",
-        rationale="Vulnerable; support needed.",
-    )
-    return referral
-
-
-def adopt(referral, chair, adopt=True):
-    return channel.adoption_decide(
-        task=open_task(referral, "adoption_decision"),
-        user=chair,
-        adopt=adopt,
-        rationale="Panel agreed.",
-    )
-
-
-def consent(referral, user, given=True, **parent):
-    today = timezone.localdate()
-    return channel.consent_record(
-        task=open_task(referral, "consent"),
-        user=user,
-        person_given=given,
-        person_on=today,
-        person_how="in_person",
-        **parent,
-    )
-
-
-def plan(referral, user, owner, provider=None):
-    return channel.support_plan_complete(
-        task=open_task(referral, "support_plan"),
-        user=user,
-        summary="Mentoring and education",
-        interventions=[
-            {
-                "kind": "mentoring",
-                "description": "Weekly mentoring",
-                "owner": owner,
-                "provider": provider,
-            },
-            {"kind": "education", "description": "College course", "owner": owner},
-        ],
-    )
-
-
-def review(referral, user, recommendation):
-    return channel.panel_review_complete(
-        task=open_task(referral, "panel_review"),
-        user=user,
-        progress="Engaging well",
-        risk="low",
-        recommendation=recommendation,
-        rationale="Progress sustained.",
-    )
 
 
 @pytest.fixture

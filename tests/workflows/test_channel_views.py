@@ -15,6 +15,18 @@ from viewflow.workflow.timers import fire_due_timers
 from accounts.models import User
 from accounts.roles import Role
 from referrals.models import InformationRequest, Referral
+from tests.cases import (
+    adopt,
+    consent,
+    make_user,
+    open_task,
+    open_tasks,
+    plan,
+    refer_to_channel,
+    review,
+    services_team_add,
+    submit_referral,
+)
 from workflows.channel import forms as cf
 from workflows.channel import services as channel
 from workflows.models import (
@@ -28,10 +40,6 @@ from workflows.models import (
     PanelReview,
     SupportPlan,
 )
-
-from .conftest import make_user, submit_referral
-from .helpers import open_task, open_tasks
-from .test_channel import adopt, consent, plan, refer_to_channel, review, services_team_add
 
 
 @pytest.fixture

@@ -7,6 +7,15 @@ from viewflow.workflow.status import STATUS
 from config.errors import ApplicationError, PermissionDenied
 from notifications.models import Notification
 from referrals.models import PossibleDuplicate, ReferralStatus
+from tests.cases import (
+    ALL_CLEAR,
+    decide,
+    la_branch,
+    open_task,
+    open_tasks,
+    police_branch,
+    submit_referral,
+)
 from workflows.engine.permissions import VIEW_CASE, WORK_TASK
 from workflows.models import (
     CaseTask,
@@ -17,57 +26,6 @@ from workflows.models import (
     ThresholdDecision,
 )
 from workflows.referral import services
-
-from .conftest import submit_referral
-from .helpers import open_task, open_tasks
-
-ALL_CLEAR = {c.value: ("no_trace", "") for c in GatewayCheck.Check}
-
-
-def police_branch(referral, officer):
-    services.task_acknowledge(task=open_task(referral, "police_acknowledge"), user=officer)
-    services.police_deconfliction_complete(
-        task=open_task(referral, "police_deconfliction"), user=officer, outcome="no_conflict"
-    )
-    services.police_gateway_checks_complete(
-        task=open_task(referral, "police_gateway_checks"), user=officer, checks=ALL_CLEAR
-    )
-    services.police_information_gathering_complete(
-        task=open_task(referral, "police_information_gathering"),
-        user=officer,
-        summary="Spoke to the school; material confirmed.",
-    )
-
-
-def la_branch(referral, lead, **extra):
-    services.task_acknowledge(task=open_task(referral, "la_acknowledge"), user=lead)
-    services.la_initial_discussion_complete(
-        task=open_task(referral, "la_initial_discussion"),
-        user=lead,
-        held_on=referral.submitted_at or referral.created_at.date(),
-        summary="Discussed with the designated safeguarding lead.",
-    )
-    checks = {
-        "social_care": "Not known to social care",
-        "education": "Attendance good",
-        "health": "No concerns",
-        "domestic_abuse_result": "no_concern",
-        "domestic_abuse_notes": "Checked with the domestic abuse service: nothing held.",
-    } | extra
-    services.la_safeguarding_checks_complete(
-        task=open_task(referral, "la_safeguarding_checks"), user=lead, **checks
-    )
-
-
-def decide(referral, officer, *, meets: bool):
-    return services.threshold_decide(
-        task=open_task(referral, "threshold_decision"),
-        user=officer,
-        ideological_element=True,
-        ideology="extreme_right_wing",
-        terrorism_risk=meets,
-        rationale="Ideology clear; risk assessed against the threshold.",
-    )
 
 
 def test_submission_opens_both_acknowledgements_for_the_right_teams_only(people, referral):

@@ -8,6 +8,7 @@ from viewflow.workflow.models import Task
 
 from compliance.models import ComplaintStatus
 from regions.models import Team
+from tests.cases import error_summary, open_task, refer_to_channel, services_team_add
 from tests.compliance.factories import ComplianceOfficerFactory, ReceivedComplaintFactory
 from workflows.channel.flows import ChannelFlow
 from workflows.complaint.flows import ComplaintFlow
@@ -15,9 +16,6 @@ from workflows.complaint.selectors import complaint_open_task
 from workflows.engine.registry import UNIT, human_nodes, registered_flows, step_for_node
 from workflows.models import ChannelDecision, Deconfliction
 from workflows.referral.flows import ReferralFlow
-
-from .helpers import error_summary, open_task
-from .test_channel import refer_to_channel, services_team_add
 
 FLOWS = [ReferralFlow, ChannelFlow, ComplaintFlow]
 

@@ -17,6 +17,17 @@ from viewflow.workflow.status import STATUS
 from compliance.models import AuditEvent
 from referrals.models import PossibleDuplicate
 from regions.models import LocalAuthority
+from tests.cases import (
+    ALL_CLEAR,
+    WESTMINSTER,
+    decide,
+    error_summary,
+    la_branch,
+    open_task,
+    open_tasks,
+    police_branch,
+    submit_referral,
+)
 from workflows.engine import services as engine
 from workflows.engine.permissions import VIEW_CASE, WORK_TASK
 from workflows.models import (
@@ -36,10 +47,6 @@ from workflows.models import (
     ThresholdDecision,
 )
 from workflows.referral import services
-
-from .conftest import WESTMINSTER, submit_referral
-from .helpers import error_summary, open_task, open_tasks
-from .test_flow import ALL_CLEAR, decide, la_branch, police_branch
 
 ERROR_SUMMARY = b"govuk-error-summary"
 INSIDERS = ["police", "police2", "la", "la2", "adviser", "adviser2"]

@@ -15,13 +15,13 @@ from guardian.shortcuts import get_objects_for_user
 
 from compliance.selectors import break_glass_live_grants, is_compliance_officer
 from referrals.models import Referral
-from referrals.permissions import can_view_case
+from referrals.permissions import VIEW_REFERRAL, can_view_case
 from regions.models import Team, TeamMembership
 from regions.selectors import route_local_authority
 
 from .models import CaseTask
 
-VIEW_CASE = "referrals.view_referral"
+VIEW_CASE = VIEW_REFERRAL
 WORK_TASK = "viewflow.change_task"
 SEE_TASK = "viewflow.view_task"
 

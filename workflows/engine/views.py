@@ -21,7 +21,6 @@ from config.forms import posted, refused
 
 from . import clocks, selectors, services
 from .forms import AskReferrerForm, PauseForm
-from .permissions import is_task_team_member
 from .registry import stage_titles, step_for
 
 GET_POST = require_http_methods(["GET", "POST"])
@@ -81,7 +80,7 @@ def task_page(request: HttpRequest, task_pk: int, **kwargs) -> HttpResponse:
         "referral": referral,
         "stage": task.case.stage,
         "title": stage_titles().get(task.case.stage, task.case.stage),
-        "can_work": workable or (is_task_team_member(request.user, task) and task.case.is_open),
+        "can_work": workable,
         "case_url": case_url(referral),
         "submit": step.submit if step else "",
         "form": form,
