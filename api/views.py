@@ -29,7 +29,7 @@ from referrals.models import Referral, ReferralStatus
 from referrals.selectors import referrals_for_referrer
 from workflows.engine import services
 from workflows.engine.models import CaseTask
-from workflows.engine.registry import step_for
+from workflows.engine.registry import step_complete, step_for
 
 from . import serializers as s
 from .selectors import cases_for_user, open_tasks_for_user, task_to_complete
@@ -43,9 +43,9 @@ def _form_errors(form) -> dict[str, list[str]]:
     errors = {name: [str(e) for e in messages] for name, messages in form.errors.items()}
     if errors.get("__all__"):
         errors["non_field_errors"] = errors.pop("__all__")
-    extra = [e["text"] for e in getattr(form, "extra_errors", [])]
-    if extra:
-        errors.setdefault("non_field_errors", []).extend(extra)
+    for extra in getattr(form, "extra_errors", []):
+        name = extra.get("field", "non_field_errors")
+        errors.setdefault(name, []).append(extra.get("message", extra["text"]))
     return errors
 
 
@@ -197,12 +197,10 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         blank = step.form(task, None, request.user)
         unknown = sorted(set(payload) - blank.json_fields())
         if unknown:
-            return Response(
-                {name: ["This task does not take this answer"] for name in unknown},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+            errors = {name: ["This task does not take this answer"] for name in unknown}
+            return Response({**errors, "code": "invalid"}, status=status.HTTP_400_BAD_REQUEST)
         form = step.form(task, blank.data_from_json(payload), request.user)
-        if not form.is_valid():
-            return Response(_form_errors(form), status=status.HTTP_400_BAD_REQUEST)
-        step.service(task=task, user=request.user, **form.service_kwargs())
+        if not step_complete(step, task, request.user, form):
+            errors = {**_form_errors(form), "code": "invalid"}
+            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -50,6 +50,11 @@ class GovukDateInput(forms.MultiWidget):
             try:
                 return date.fromisoformat(whole.strip())
             except ValueError:
+                # 2026-02-31 reads as its three parts, so it gets the boxes' own messages.
+                parts = whole.strip().split("-")
+                if len(parts) == 3:
+                    year, month, day = parts
+                    return [day, month, year]
                 return ["", "", whole]
         return super().value_from_datadict(data, files, name)
 
@@ -226,6 +231,28 @@ class ServiceForm(forms.Form):
 
     def add_service_error(self, exc: ApplicationError) -> None:
         add_service_error(self, exc, self.service_fields)
+
+    def service_kwargs_so_far(self) -> dict | None:
+        """The service's arguments from the answers that could be read (the others None), so
+        the rules' findings can be shown beside the answers that could not; None where the
+        form cannot say."""
+        cleaned = self.cleaned_data
+        self.cleaned_data = dict.fromkeys(self.fields) | cleaned
+        try:
+            return self.service_kwargs()
+        finally:
+            self.cleaned_data = cleaned
+
+    def add_other_service_errors(self, exc: ApplicationError) -> None:
+        """The service's findings about the answers this form could read; an answer it could
+        not read already has its own error."""
+        fresh = [
+            (field, message)
+            for field, message in exc.errors
+            if field is None or not self.has_error(self.service_fields.get(field, field))
+        ]
+        if fresh:
+            self.add_service_error(ApplicationError(errors=fresh))
 
 
 def add_service_error(

@@ -5,7 +5,6 @@ yearly complaint figures.
 
 import csv
 import io
-import time
 import tracemalloc
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -163,9 +162,7 @@ def test_export_streams_the_filtered_set_as_csv(client, officer, events):
 
 
 def test_export_of_100000_events_runs_in_constant_memory(client, officer):
-    started = time.monotonic()
     audit_events_bulk(100_000)
-    assert time.monotonic() - started < 120
     response = client.get(EXPORT)
     assert response.streaming
 

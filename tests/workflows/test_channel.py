@@ -274,7 +274,9 @@ def test_post_exit_reviews_created_exactly_on_their_due_dates(people, chair, at_
         )
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.CLOSED
-    assert exit_day < six < twelve
+    assert channel.exit_date(referral) == exit_day
+    recorded = list(referral.post_exit_reviews.order_by("months").values_list("months", "due_on"))
+    assert recorded == [(6, six), (12, twelve)]
 
 
 def test_concern_at_post_exit_review_reopens_the_case(people, chair, at_channel):

@@ -646,7 +646,23 @@ def test_provider_records_a_session(client, provider, in_support):
 
 def test_owner_may_record_a_session_too(client, chair, in_support):
     education = Intervention.objects.get(kind="education")
-    assert get_as(client, chair, reverse("channel:session", args=[education.pk])).status_code == 200
+    url = reverse("channel:session", args=[education.pk])
+    assert get_as(client, chair, url).status_code == 200
+    response = post_as(
+        client,
+        chair,
+        url,
+        {
+            **day_fields("held_on", timezone.localdate()),
+            "duration_minutes": "30",
+            "attended": "no",
+            "notes": "Did not attend; rearranged for next week",
+        },
+    )
+    assert response.status_code == 302
+    session = InterventionSession.objects.get()
+    assert session.intervention == education and session.recorded_by == chair
+    assert not session.attended and session.duration_minutes == 30
 
 
 # --- Deadlines ------------------------------------------------------------------------------
@@ -959,7 +975,10 @@ def test_api_adoption_answers_400_with_every_message(chair, at_channel):
     assert not ChannelDecision.objects.exists()
     refused = api_complete(chair, task, {"adopt": "perhaps", "rationale": "Agreed"})
     assert refused.status_code == 400
-    assert refused.json() == {"adopt": ["Select whether the panel adopts the case"]}
+    assert refused.json() == {
+        "adopt": ["Select whether the panel adopts the case"],
+        "code": "invalid",
+    }
     assert api_complete(chair, task, {"adopt": False, "rationale": "Below"}).status_code == 204
     assert ChannelDecision.objects.get().result == ChannelDecision.Result.NOT_ADOPTED
 

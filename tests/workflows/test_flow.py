@@ -131,7 +131,7 @@ def test_meets_threshold_then_each_outcome(people, referral, outcome, extra, sta
     ("outcome", "signpost", "final"),
     [
         ("no_further_action", "", "no_further_action"),
-        ("signpost", "Local youth service", "signposted"),
+        ("signposted", "Local youth service", "signposted"),
     ],
 )
 def test_below_threshold_adult_closes_with_letter(people, referral, outcome, signpost, final):

@@ -297,7 +297,13 @@ class SupportPlanForm(ServiceForm):
     def _row_error(self, row: InterventionForm, name: str, message: str) -> None:
         number = self.rows.index(row) + 1
         self.extra_errors.append(
-            {"text": f"Intervention {number}: {message}", "href": f"#{row[name].auto_id}"}
+            {
+                "text": f"Intervention {number}: {message}",
+                "href": f"#{row[name].auto_id}",
+                # The API's name for it (its rows are the list it was sent).
+                "field": f"intervention-{number}-{name}",
+                "message": message,
+            }
         )
 
     def filled_rows(self) -> list[InterventionForm]:
@@ -311,6 +317,10 @@ class SupportPlanForm(ServiceForm):
             "summary": self.cleaned_data["summary"],
             "interventions": [row.as_service_item() for row in self.filled_rows()],
         }
+
+    def service_kwargs_so_far(self) -> None:
+        """A row that cannot be read has no item to check: its own errors come first."""
+        return None
 
     def add_service_error(self, exc) -> None:
         filled = self.filled_rows()
@@ -327,7 +337,11 @@ class SupportPlanForm(ServiceForm):
                     self.extra_errors.append({"text": message})
             elif field == "interventions":
                 self.extra_errors.append(
-                    {"text": message, "href": f"#{self.rows[0]['kind'].auto_id}"}
+                    {
+                        "text": message,
+                        "href": f"#{self.rows[0]['kind'].auto_id}",
+                        "field": "interventions",
+                    }
                 )
             else:
                 self.extra_errors.append({"text": message})

@@ -14,8 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django import forms
+from django.db import transaction
 from viewflow.workflow.fields import get_flow_ref
+
+from config.errors import ApplicationError, PermissionDenied
+from config.forms import ServiceForm, refused
 
 from .permissions import is_task_team_member
 
@@ -33,7 +36,7 @@ class Step:
     """
 
     team: str
-    form: Callable[[Any, Any, Any], forms.Form]
+    form: Callable[[Any, Any, Any], ServiceForm]
     service: Callable[..., Any]
     template: str
     done: str
@@ -43,6 +46,41 @@ class Step:
     # Extra context for the page, and where the user goes after completing the step.
     context: Callable[[Any], dict] = field(default=lambda task: {})
     after: Callable[[Any, Any], str] | None = None
+
+
+class _Rehearsal(Exception):
+    """Undoes a rehearsed completion."""
+
+
+def step_complete(step: Step, task, user, form: ServiceForm) -> bool:
+    """Complete the task with the form's answers: the one way the page and the API do it.
+
+    True when done. Otherwise every problem is on the form, together: when some answers
+    cannot be read, the service is rehearsed on the rest, in a transaction that is always
+    rolled back, so its findings show beside the form's. A refusal raises PermissionDenied.
+    """
+    if form.is_valid():
+        try:
+            step.service(task=task, user=user, **form.service_kwargs())
+        except PermissionDenied:
+            raise
+        except ApplicationError as exc:
+            refused(form, exc)
+            return False
+        return True
+    so_far = form.service_kwargs_so_far()
+    if so_far is not None:
+        try:
+            with transaction.atomic():
+                step.service(task=task, user=user, **so_far)
+                raise _Rehearsal
+        except PermissionDenied:
+            raise
+        except ApplicationError as exc:
+            form.add_other_service_errors(exc)
+        except _Rehearsal:
+            pass
+    return False
 
 
 _steps: dict[tuple[str, str], Step] = {}

@@ -21,7 +21,7 @@ from config.forms import posted, refused
 
 from . import clocks, selectors, services
 from .forms import AskReferrerForm, PauseForm
-from .registry import stage_titles, step_for
+from .registry import stage_titles, step_complete, step_for
 
 GET_POST = require_http_methods(["GET", "POST"])
 
@@ -61,12 +61,12 @@ def task_page(request: HttpRequest, task_pk: int, **kwargs) -> HttpResponse:
     form, status = None, 200
     if workable:
         form = step.form(task, posted(request), request.user)
-        if request.method == "POST" and form.is_valid():
+        if request.method == "POST":
             try:
-                step.service(task=task, user=request.user, **form.service_kwargs())
-            except ApplicationError as exc:
-                status = refused(form, exc)
-            else:
+                done = step_complete(step, task, request.user, form)
+            except PermissionDenied as exc:
+                done, status = False, refused(form, exc)
+            if done:
                 messages.success(request, f"{step.done} for {referral.reference}")
                 after = step.after(task, request.user) if step.after else case_url(referral)
                 return redirect(after)

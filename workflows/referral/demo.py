@@ -232,7 +232,7 @@ def build_cases(users) -> str:
         services.below_threshold_outcome_complete(
             task=earlier.task("below_threshold_outcome"),
             user=earlier.lead,
-            outcome="signpost",
+            outcome="signposted",
             signposted_to="Camden early help service",
             letter="Thank you for your referral. We have pointed Noah to early help.",
         )

@@ -213,9 +213,13 @@ class ThresholdDecision(models.Model):
 
 
 class BelowThresholdOutcome(models.Model):
-    class Outcome(models.TextChoices):
-        NO_FURTHER_ACTION = "no_further_action", "No further action"
-        SIGNPOST = "signpost", "Signpost to another service"
+    Outcome = decision_choices(
+        "BelowThresholdChoice",
+        {
+            CaseOutcome.NO_FURTHER_ACTION: "No further action",
+            CaseOutcome.SIGNPOSTED: "Signpost to another service",
+        },
+    )
 
     referral = models.OneToOneField(
         "referrals.Referral", on_delete=models.CASCADE, related_name="below_threshold_outcome"

@@ -473,7 +473,7 @@ def below_threshold_outcome_complete(
     referral = task_work_check(task=task, user=user)
     problems = Problems()
     problems.check(outcome in BelowThresholdOutcome.Outcome.values, "outcome", "Select the outcome")
-    if outcome == BelowThresholdOutcome.Outcome.SIGNPOST:
+    if outcome == BelowThresholdOutcome.Outcome.SIGNPOSTED:
         signposted_to = problems.required(
             signposted_to, "signposted_to", "Enter the service the person is signposted to"
         )
@@ -662,14 +662,7 @@ def case_finish(*, process: ReferralProcess, outcome: str | None) -> None:
     referral = process.referral
     if outcome is None:
         below = BelowThresholdOutcome.objects.filter(referral=referral).first()
-        if below is not None:
-            outcome = (
-                ReferralProcess.Outcome.SIGNPOSTED
-                if below.outcome == BelowThresholdOutcome.Outcome.SIGNPOST
-                else ReferralProcess.Outcome.NO_FURTHER_ACTION
-            )
-        else:
-            outcome = ReferralProcess.Outcome.NO_FURTHER_ACTION
+        outcome = below.outcome if below else ReferralProcess.Outcome.NO_FURTHER_ACTION
     process.outcome = outcome
     process.save(update_fields=["outcome"])
     case_status_record(referral=referral, outcome=outcome)
