@@ -5,7 +5,7 @@ from .models import AuditCheckpoint, AuditEvent
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["sequence", "occurred_at", "actor_email", "action", "case_reference"]
+    list_display = ["id", "sequence", "occurred_at", "actor_email", "action", "case_reference"]
     list_filter = ["action"]
     search_fields = ["case_reference", "actor_email", "object_id"]
 

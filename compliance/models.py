@@ -2,18 +2,21 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from viewflow.workflow.models import Process
 
 
 class AuditEvent(models.Model):
-    """One entry of the append-only, hash-chained audit trail.
+    """One entry of the append-only, keyed hash chain of the audit trail.
 
-    Each row's hash covers its own fields and the previous row's hash, so altering, removing
-    or inserting a row anywhere breaks every later link. A database trigger refuses UPDATE
-    and DELETE; `verify_audit` walks the chain.
+    A writer appends an event unsealed (no sequence, no hash), holding no lock; the sealer
+    (`compliance.audit.audit_seal`, one at a time) then gives committed events their place in
+    the chain: a gap-free sequence and an HMAC over the event and the previous hash, under a
+    key the database never holds. Triggers refuse every UPDATE and DELETE except that one
+    sealing of an unsealed row; `verify_audit` walks the chain.
     """
 
-    sequence = models.BigIntegerField(unique=True)
+    sequence = models.BigIntegerField(unique=True, null=True, blank=True)
     occurred_at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -31,30 +34,46 @@ class AuditEvent(models.Model):
     team = models.CharField(max_length=200, blank=True, db_index=True)
     reason = models.TextField(blank=True)
     detail = models.JSONField(default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # Which key sealed it, so keys can be rotated and old events still verified.
+    key_id = models.CharField(max_length=16, blank=True)
 
     class Meta:
-        ordering = ["sequence"]
+        ordering = ["pk"]
         indexes = [
+            # The sealer's queue: small however long the chain grows.
+            models.Index(
+                fields=["id"], condition=models.Q(sequence__isnull=True), name="auditevent_unsealed"
+            ),
             models.Index(fields=["object_type", "object_id"]),
             models.Index(fields=["actor", "occurred_at"]),
         ]
 
     def __str__(self) -> str:
-        return f"#{self.sequence} {self.action} {self.case_reference or self.object_id}"
+        place = f"#{self.sequence}" if self.sequence is not None else f"(unsealed {self.pk})"
+        return f"{place} {self.action} {self.case_reference or self.object_id}"
 
 
 class AuditCheckpoint(models.Model):
-    """The result of one verification of the whole chain, recorded by the periodic job."""
+    """The result of one verification of the whole chain, recorded by the periodic job.
 
-    verified_at = models.DateTimeField(auto_now_add=True)
+    Append-only like the events, and also exported outside the database (`mac` proves a
+    line of the export was written by the service), so cutting events from the end of the
+    chain is found even by someone who can write every table.
+    """
+
+    verified_at = models.DateTimeField(default=timezone.now)
     ok = models.BooleanField()
     events_checked = models.BigIntegerField()
     last_sequence = models.BigIntegerField(null=True)
     last_hash = models.CharField(max_length=64, blank=True)
     first_broken_sequence = models.BigIntegerField(null=True)
     problem = models.TextField(blank=True)
+    # The chain's first link: names the chain, so an export outlives a database reset.
+    first_hash = models.CharField(max_length=64, blank=True)
+    key_id = models.CharField(max_length=16, blank=True)
+    mac = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-verified_at"]

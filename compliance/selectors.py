@@ -125,7 +125,7 @@ def complaint_figures(year: int) -> YearlyFigures:
 
 def audit_events() -> QuerySet[AuditEvent]:
     """Every event, newest first. The explorer shows stored columns only: no joins needed."""
-    return AuditEvent.objects.order_by("-sequence")
+    return AuditEvent.objects.order_by("-pk")
 
 
 def audit_case_readers(case_reference: str) -> list[dict]:

@@ -4,8 +4,14 @@ from celery import shared_task
 
 from workflows.complaint.services import complaints_mark_overdue as mark_complaints_overdue
 
-from .audit import audit_checkpoint_record
+from .audit import audit_checkpoint_record, audit_seal
 from .services import break_glass_revoke_expired as revoke_expired_grants
+
+
+@shared_task(ignore_result=True)
+def audit_seal_pending() -> int:
+    """Seal committed audit events into the chain (queued after each commit, and by beat)."""
+    return audit_seal()
 
 
 @shared_task

@@ -40,6 +40,12 @@ def _append_only_audit_table(request):
 
 
 @pytest.fixture(autouse=True)
+def _audit_checkpoint_export(settings, tmp_path):
+    """Each test exports its audit checkpoints to its own file, as each deployment does."""
+    settings.AUDIT_CHECKPOINT_FILE = str(tmp_path / "audit-checkpoints.jsonl")
+
+
+@pytest.fixture(autouse=True)
 def _celery_in_process(request):
     """Run Celery tasks in the test process, except in the integration tests.
 

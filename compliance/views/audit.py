@@ -28,7 +28,8 @@ from .common import unit_required
 logger = logging.getLogger(__name__)
 PAGE_SIZE = 50
 EXPORT_COLUMNS = [
-    ("sequence", "Sequence"),
+    ("id", "Event"),
+    ("sequence", "Place in the chain"),
     ("occurred_at", "When (UTC)"),
     ("actor_email", "Person acting"),
     ("actor_role", "Role"),
@@ -136,7 +137,7 @@ def export(request: HttpRequest) -> HttpResponse:
         )
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(
-        _csv_lines(events.qs.order_by("sequence")), content_type="text/csv; charset=utf-8"
+        _csv_lines(events.qs.order_by("pk")), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="audit-events-{stamp}.csv"'
     response["Cache-Control"] = "no-store, private"

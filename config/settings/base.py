@@ -147,6 +147,18 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 1,
 }
 
+# The audit chain's HMAC key (compliance/audit.py). Events record the id of the key that
+# sealed them; after a rotation the old keys stay here, by id, to verify older events.
+AUDIT_CHAIN_KEY = env("AUDIT_CHAIN_KEY", default="")
+AUDIT_CHAIN_KEY_ID = env("AUDIT_CHAIN_KEY_ID", default="1")
+AUDIT_CHAIN_RETIRED_KEYS = env.dict("AUDIT_CHAIN_RETIRED_KEYS", default={})
+# An event left unsealed for longer than this is reported by verification.
+AUDIT_SEAL_GRACE_SECONDS = env.int("AUDIT_SEAL_GRACE_SECONDS", default=300)
+# Checkpoints are also appended here, outside the database (empty: not exported).
+AUDIT_CHECKPOINT_FILE = env(
+    "AUDIT_CHECKPOINT_FILE", default=str(VAR_DIR / "audit" / "checkpoints.jsonl")
+)
+
 # Celery: no broker configured means tasks run eagerly in-process (the embedded default).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or None)
@@ -165,9 +177,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
+    "seal-audit-events": {
+        "task": "compliance.tasks.audit_seal_pending",
+        "schedule": 5.0,
+    },
     "verify-audit-chain": {
         "task": "compliance.tasks.audit_verify_checkpoint",
-        "schedule": crontab(minute=15, hour="*/6"),
+        "schedule": crontab(minute="*/5"),
     },
     "fire-workflow-timers": {
         "task": "workflows.tasks.workflow_fire_timers",

@@ -6,9 +6,9 @@ from .base import *  # noqa: F403
 from .base import VAR_DIR, env
 
 
-def _local_secret_key() -> str:
+def _local_secret_key(name: str = "secret_key") -> str:
     """A per-checkout random key kept under var/, so no secret is ever committed."""
-    path = VAR_DIR / "secret_key"
+    path = VAR_DIR / name
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(get_random_secret_key())
@@ -17,3 +17,4 @@ def _local_secret_key() -> str:
 
 
 SECRET_KEY = env("SECRET_KEY", default=None) or _local_secret_key()
+AUDIT_CHAIN_KEY = env("AUDIT_CHAIN_KEY", default=None) or _local_secret_key("audit_chain_key")

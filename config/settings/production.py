@@ -7,6 +7,11 @@ from .base import DATABASES, EMAIL_BACKEND, NOTIFY_API_KEY, NOTIFY_TEMPLATE_ID, 
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
+AUDIT_CHAIN_KEY = env("AUDIT_CHAIN_KEY", default="")
+if len(AUDIT_CHAIN_KEY) < 32:
+    raise ImproperlyConfigured(
+        "Set AUDIT_CHAIN_KEY (at least 32 characters): the audit chain is sealed with it"
+    )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("Set the ALLOWED_HOSTS environment variable")

@@ -6,6 +6,7 @@ from .base import *  # noqa: F403
 from .base import DATABASES, VAR_DIR, env
 
 SECRET_KEY = env("SECRET_KEY", default="test-only-not-a-secret")  # noqa: S105
+AUDIT_CHAIN_KEY = env("AUDIT_CHAIN_KEY", default="test-only-audit-chain-key")  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # In memory for the test process; a Celery worker process started by the integration tests
 # writes files instead, so the tests can count what it sent.

@@ -59,7 +59,7 @@ def test_case_access_follows_the_case(people, referral, who, visible):
 def test_case_detail_read_is_audited(people, referral):
     response = client_for(people.la).get(f"/api/v1/cases/{referral.public_id}/")
     assert response.json()["narrative"] == referral.narrative
-    read = AuditEvent.objects.filter(action="case.read", actor=people.la).latest("sequence")
+    read = AuditEvent.objects.filter(action="case.read", actor=people.la).latest("pk")
     assert read.case_reference == referral.reference
     assert read.detail.get("via") == "api"
 

@@ -135,12 +135,18 @@ def audit_events_bulk(count: int, *, batch: int = 5000, **overrides) -> None:
 
     The rows are exactly what `audit_record` would write (verification passes over them).
     """
+    from django.conf import settings
     from django.utils import timezone
 
     from compliance.audit import GENESIS_HASH, canonical_detail, compute_hash
     from compliance.models import AuditEvent
 
-    last = AuditEvent.objects.order_by("-sequence").values("sequence", "hash").first()
+    last = (
+        AuditEvent.objects.filter(sequence__isnull=False)
+        .order_by("-sequence")
+        .values("sequence", "hash")
+        .first()
+    )
     sequence = last["sequence"] if last else 0
     prev_hash = last["hash"] if last else GENESIS_HASH
     now = timezone.now()
@@ -163,7 +169,11 @@ def audit_events_bulk(count: int, *, batch: int = 5000, **overrides) -> None:
             **overrides,
         }
         digest = compute_hash(prev_hash, fields)
-        rows.append(AuditEvent(**fields, prev_hash=prev_hash, hash=digest))
+        rows.append(
+            AuditEvent(
+                **fields, prev_hash=prev_hash, hash=digest, key_id=settings.AUDIT_CHAIN_KEY_ID
+            )
+        )
         prev_hash = digest
         if len(rows) >= batch:
             AuditEvent.objects.bulk_create(rows)

@@ -1,19 +1,22 @@
-"""The audit trail: an append-only hash chain that can be verified end to end.
+"""The audit trail: an append-only chain, sealed with a key after commit, verifiable end to end.
 
 Runs unchanged on SQLite and PostgreSQL; tampering is done the way an attacker with database
 access would, by lifting the trigger and using raw SQL.
 """
 
+import hashlib
+import json
 import os
 import subprocess
 import sys
 import threading
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
@@ -25,6 +28,7 @@ from compliance.audit import (
     HASHED_FIELDS,
     audit_checkpoint_record,
     audit_record,
+    audit_seal,
     audit_verify,
     compute_hash,
 )
@@ -37,7 +41,10 @@ APPEND_ONLY = "append-only"
 
 
 def _append(count: int, **extra) -> list[AuditEvent]:
-    return [audit_record(action="test.event", object_id=str(i), **extra) for i in range(count)]
+    """Record events and seal them, as the sealer does after their commit."""
+    ids = [audit_record(action="test.event", object_id=str(i), **extra).pk for i in range(count)]
+    audit_seal()
+    return list(AuditEvent.objects.filter(pk__in=ids).order_by("sequence"))
 
 
 def _raw(sql: str, params=()) -> int:
@@ -116,6 +123,7 @@ def test_appended_events_form_a_chain_that_verifies():
 @pytest.mark.django_db
 def test_the_hash_covers_every_recorded_field():
     event = audit_record(action="case.viewed", case_reference="PR-1", detail={"b": 1, "a": [2]})
+    audit_seal()
     stored = AuditEvent.objects.get(pk=event.pk)
     fields = {name: getattr(stored, name) for name in HASHED_FIELDS}
 
@@ -137,6 +145,7 @@ def test_details_of_any_json_shape_still_verify_after_the_database_round_trip():
         },
     )
     audit_record(action="test.detail", detail=None)
+    assert audit_seal() == 2
 
     result = audit_verify()
 
@@ -279,8 +288,10 @@ def test_concurrent_writers_leave_one_contiguous_valid_chain(transactional_db):
 
     assert not any(t.is_alive() for t in threads)
     assert errors == []
+    audit_seal()  # a commit that landed while another sealer was at work
     total = writers * per_writer
-    assert list(AuditEvent.objects.values_list("sequence", flat=True)) == list(range(1, total + 1))
+    sealed = AuditEvent.objects.order_by("sequence").values_list("sequence", flat=True)
+    assert list(sealed) == list(range(1, total + 1))
     assert AuditEvent.objects.values("prev_hash").distinct().count() == total
     assert set(AuditEvent.objects.values_list("object_id", flat=True)) == {
         f"{n}-{i}" for n in range(writers) for i in range(per_writer)
@@ -370,3 +381,226 @@ def test_checkpoint_runs_periodically():
 
     assert schedule["task"] == audit_verify_checkpoint.name
     assert audit_verify_checkpoint.name in celery_app.tasks
+
+
+# Sealing after commit ------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_event_is_appended_unsealed_and_sealed_once_committed(
+    django_capture_on_commit_callbacks,
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        first = audit_record(action="test.one")
+        second = audit_record(action="test.two")
+    # Writing takes no chain lock: the events wait, unsealed, for their transaction to commit.
+    assert AuditEvent.objects.filter(sequence__isnull=True).count() == 2
+    assert first.hash is None and first.prev_hash == ""
+    assert len(callbacks) == 1  # one request to seal per transaction, however many events
+
+    callbacks[0]()
+
+    sealed = list(AuditEvent.objects.order_by("sequence"))
+    assert [(e.pk, e.sequence) for e in sealed] == [(first.pk, 1), (second.pk, 2)]
+    assert sealed[0].prev_hash == GENESIS_HASH and sealed[1].prev_hash == sealed[0].hash
+    assert {e.key_id for e in sealed} == {settings.AUDIT_CHAIN_KEY_ID}
+    assert audit_seal() == 0
+    assert audit_verify().ok
+
+
+@pytest.mark.django_db
+def test_the_triggers_allow_sealing_but_not_changing_an_unsealed_event():
+    event = audit_record(action="test.unsealed")
+
+    _refused(
+        lambda: _raw("UPDATE compliance_auditevent SET reason = 'x' WHERE id = %s", [event.pk])
+    )
+    _refused(
+        lambda: _raw(
+            "UPDATE compliance_auditevent SET sequence = 1, hash = 'h', action = 'x' WHERE id = %s",
+            [event.pk],
+        )
+    )
+    _refused(lambda: _raw("DELETE FROM compliance_auditevent WHERE id = %s", [event.pk]))
+    assert audit_seal() == 1
+    # Sealed, it can never be sealed again.
+    _refused(lambda: _raw("UPDATE compliance_auditevent SET hash = 'h2', key_id = 'x'"))
+    assert audit_verify().ok
+
+
+@pytest.mark.django_db
+def test_an_event_left_unsealed_for_long_is_reported():
+    with time_machine.travel(datetime(2026, 12, 1, 9, 0, tzinfo=UTC), tick=False):
+        waiting = audit_record(action="test.waiting")
+    assert AuditEvent.objects.get(pk=waiting.pk).sequence is None
+    with time_machine.travel(datetime(2026, 12, 1, 9, 10, tzinfo=UTC), tick=False):
+        result = audit_verify()
+
+    assert not result.ok
+    assert f"event id {waiting.pk}" in result.problem and "is the sealer running?" in result.problem
+    audit_seal()
+    assert audit_verify().ok
+
+
+# The key -------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rewrite_without_the_key_is_detected(transactional_db):
+    """Someone with full database access rewrites every event after the first and recomputes
+    every link, as plain SHA-256 would allow; without the key the links do not verify."""
+    _append(5)
+    rows = list(AuditEvent.objects.order_by("sequence"))
+    prev = rows[0].hash
+    triggers.remove(connection)
+    try:
+        for row in rows[1:]:
+            fields = {name: getattr(row, name) for name in HASHED_FIELDS}
+            fields["reason"] = "rewritten"
+            body = json.dumps(
+                {
+                    k: (v.isoformat(timespec="microseconds") if k == "occurred_at" else v)
+                    for k, v in fields.items()
+                },
+                sort_keys=True,
+                separators=(",", ":"),
+                default=str,
+            )
+            forged = hashlib.sha256(f"{row.key_id}|{prev}|{body}".encode()).hexdigest()
+            _raw(
+                "UPDATE compliance_auditevent SET reason = %s, prev_hash = %s, hash = %s "
+                "WHERE id = %s",
+                ["rewritten", prev, forged, row.pk],
+            )
+            prev = forged
+    finally:
+        triggers.install(connection)
+
+    result = audit_verify()
+    assert not result.ok
+    assert result.first_broken_sequence == 2
+    assert result.problem == "Event 2: its contents do not match its hash (the row was altered)"
+
+
+@pytest.mark.django_db
+def test_events_sealed_under_a_retired_key_still_verify(settings):
+    _append(2)
+    old_key, old_id = settings.AUDIT_CHAIN_KEY, settings.AUDIT_CHAIN_KEY_ID
+    settings.AUDIT_CHAIN_KEY, settings.AUDIT_CHAIN_KEY_ID = (
+        "a-new-key-after-rotation-000000000",
+        "2",
+    )
+    settings.AUDIT_CHAIN_RETIRED_KEYS = {old_id: old_key}
+    _append(2)
+
+    assert list(AuditEvent.objects.order_by("sequence").values_list("key_id", flat=True)) == [
+        old_id,
+        old_id,
+        "2",
+        "2",
+    ]
+    assert audit_verify().ok
+    settings.AUDIT_CHAIN_RETIRED_KEYS = {}
+    result = audit_verify()
+    assert not result.ok
+    assert (
+        result.problem
+        == f"Event 1: it was sealed with key {old_id!r}, which this service does not hold"
+    )
+
+
+# Anchors outside the chain -------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_events_cut_from_the_end_are_found_by_the_exported_checkpoint(transactional_db):
+    _append(5)
+    checkpoint = audit_checkpoint_record()
+    assert checkpoint.ok and checkpoint.last_sequence == 5
+    exported = Path(settings.AUDIT_CHECKPOINT_FILE).read_text().splitlines()
+    assert len(exported) == 1 and json.loads(exported[0])["checkpoint"]["last_sequence"] == 5
+
+    # The end of the chain and every checkpoint in the database are deleted.
+    triggers.remove(connection)
+    try:
+        _raw("DELETE FROM compliance_auditevent WHERE sequence > 3")
+        _raw("DELETE FROM compliance_auditcheckpoint")
+    finally:
+        triggers.install(connection)
+
+    result = audit_verify()
+    assert not result.ok
+    assert result.first_broken_sequence == 5
+    assert "events were removed from the end of the chain" in result.problem
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_forged_line_in_the_export_is_ignored(transactional_db):
+    _append(2)
+    audit_checkpoint_record()
+    with open(settings.AUDIT_CHECKPOINT_FILE, "a") as export:
+        forged = {"last_sequence": 99, "last_hash": "x", "ok": True, "first_hash": "y"}
+        export.write(json.dumps({"checkpoint": forged, "key_id": "1", "mac": "0" * 64}) + "\n")
+
+    assert audit_verify().ok
+
+
+@pytest.mark.django_db
+def test_checkpoints_are_append_only():
+    _append(1)
+    audit_checkpoint_record()
+
+    _refused(lambda: _raw("UPDATE compliance_auditcheckpoint SET ok = false"))
+    _refused(lambda: _raw("DELETE FROM compliance_auditcheckpoint"))
+    assert AuditCheckpoint.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dropped_trigger_is_noticed(transactional_db):
+    _append(2)
+    triggers.remove(connection)
+    try:
+        result = audit_verify()
+    finally:
+        triggers.install(connection)
+
+    assert not result.ok
+    assert result.problem.startswith("The append-only triggers are missing or disabled:")
+    assert audit_verify().ok
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
+@pytest.mark.django_db(transaction=True)
+def test_the_application_role_cannot_lift_the_trigger_or_change_events(transactional_db):
+    """The grants README.md gives the application's role, tried as that role."""
+    _append(2)
+    role = "prevent_app_test"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP ROLE IF EXISTS {role}")
+        cursor.execute(f"CREATE ROLE {role}")
+        for sql in Path(BASE_DIR / "deploy" / "postgres-app-role.sql").read_text().split(";"):
+            if sql.strip() and "compliance_audit" in sql:
+                cursor.execute(sql.replace("prevent_app", role))
+    try:
+        for sql in [
+            "ALTER TABLE compliance_auditevent DISABLE TRIGGER auditevent_append_only",
+            "UPDATE compliance_auditevent SET reason = 'x'",
+            "DELETE FROM compliance_auditevent",
+            "DELETE FROM compliance_auditcheckpoint",
+            "TRUNCATE compliance_auditevent",
+            "DROP TRIGGER auditevent_append_only ON compliance_auditevent",
+        ]:
+            with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL ROLE {role}")
+                cursor.execute(sql)
+        # What it must do, it can: append and seal.
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL ROLE {role}")
+            audit_record(action="test.as_app")
+            assert audit_seal() == 1
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP OWNED BY {role}")
+            cursor.execute(f"DROP ROLE {role}")
+    assert audit_verify().ok

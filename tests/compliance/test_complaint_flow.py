@@ -42,7 +42,7 @@ def _steps(complaint) -> list[str]:
 def _actions(complaint) -> list[str]:
     return list(
         AuditEvent.objects.filter(case_reference=complaint.reference)
-        .order_by("sequence")
+        .order_by("pk")
         .values_list("action", flat=True)
     )
 

@@ -35,7 +35,7 @@ def member(case):
 
 def _reads(case):
     return AuditEvent.objects.filter(case_reference=case.reference, action="case.read").order_by(
-        "sequence"
+        "pk"
     )
 
 

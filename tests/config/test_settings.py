@@ -55,6 +55,7 @@ def _production_env(**overrides: str | None) -> dict[str, str]:
     env = {
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": secrets.token_urlsafe(50),
+        "AUDIT_CHAIN_KEY": secrets.token_urlsafe(48),
         "ALLOWED_HOSTS": "prevent.example.gov.uk",
         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/prevent",
         **overrides,
@@ -119,6 +120,15 @@ def test_local_settings_make_a_secret_key_per_checkout_and_keep_it(tmp_path):
     assert first["DEBUG"] is False
 
 
+def test_local_settings_make_an_audit_chain_key_per_checkout(tmp_path):
+    first = _settings_of("config.settings.local", {}, tmp_path, "AUDIT_CHAIN_KEY", "SECRET_KEY")
+    second = _settings_of("config.settings.local", {}, tmp_path, "AUDIT_CHAIN_KEY")
+
+    assert len(first["AUDIT_CHAIN_KEY"]) >= 50
+    assert first["AUDIT_CHAIN_KEY"] == second["AUDIT_CHAIN_KEY"] != first["SECRET_KEY"]
+    assert (tmp_path / "var" / "audit_chain_key").stat().st_mode & 0o077 == 0
+
+
 # Production refuses to start half-configured -------------------------------------------------
 
 
@@ -148,6 +158,8 @@ def test_production_settings_load_when_everything_is_set(tmp_path):
     ("overrides", "message"),
     [
         ({"SECRET_KEY": None}, "Set the SECRET_KEY environment variable"),
+        ({"AUDIT_CHAIN_KEY": None}, "Set AUDIT_CHAIN_KEY (at least 32 characters)"),
+        ({"AUDIT_CHAIN_KEY": "short"}, "Set AUDIT_CHAIN_KEY (at least 32 characters)"),
         ({"ALLOWED_HOSTS": None}, "Set the ALLOWED_HOSTS environment variable"),
         ({"ALLOWED_HOSTS": ""}, "Set the ALLOWED_HOSTS environment variable"),
         ({"DATABASE_URL": None}, "Set the DATABASE_URL environment variable"),
@@ -156,7 +168,15 @@ def test_production_settings_load_when_everything_is_set(tmp_path):
             "Production needs a PostgreSQL DATABASE_URL (postgres://...)",
         ),
     ],
-    ids=["no-secret-key", "no-allowed-hosts", "empty-allowed-hosts", "no-database", "sqlite"],
+    ids=[
+        "no-secret-key",
+        "no-audit-key",
+        "short-audit-key",
+        "no-allowed-hosts",
+        "empty-allowed-hosts",
+        "no-database",
+        "sqlite",
+    ],
 )
 def test_production_refuses_to_start_without_its_configuration(overrides, message, tmp_path):
     done = _run(["manage.py", "check"], _production_env(**overrides), tmp_path)
@@ -309,6 +329,7 @@ def test_production_refuses_notify_without_its_keys():
         "PATH": os.environ["PATH"],
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": "k" * 60,
+        "AUDIT_CHAIN_KEY": "a" * 48,
         "ALLOWED_HOSTS": "prevent.example.gov.uk",
         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/prevent",
         "EMAIL_BACKEND": "notifications.backends.NotifyEmailBackend",

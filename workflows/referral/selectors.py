@@ -348,7 +348,7 @@ def case_timeline(referral: Referral) -> list[AuditEvent]:
         AuditEvent.objects.filter(case_reference=referral.reference)
         .exclude(action__in=READ_ACTIONS)
         .select_related("actor")
-        .order_by("-sequence")
+        .order_by("-pk")
     )
 
 

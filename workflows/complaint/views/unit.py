@@ -230,9 +230,7 @@ def complaint_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "contacts": list(complaint.organisation_contacts.select_related("raised_by")),
             "review": getattr(complaint, "review", None),
             "events": list(
-                AuditEvent.objects.filter(case_reference=complaint.reference).order_by("sequence")[
-                    :200
-                ]
+                AuditEvent.objects.filter(case_reference=complaint.reference).order_by("pk")[:200]
             ),
         },
     )
