@@ -75,6 +75,10 @@ def compute_hash(prev_hash: str, fields: dict, key_id: str | None = None) -> str
     """The event's link: HMAC-SHA-256, under the key `key_id` names, of the key id, the
     previous link and the event's fields."""
     key_id = key_id or settings.AUDIT_CHAIN_KEY_ID
+    return _link(chain_keys()[key_id], key_id, prev_hash, fields)
+
+
+def _link(key: bytes, key_id: str, prev_hash: str, fields: dict) -> str:
     payload = {}
     for name in HASHED_FIELDS:
         value = fields[name]
@@ -82,7 +86,7 @@ def compute_hash(prev_hash: str, fields: dict, key_id: str | None = None) -> str
             value = value.isoformat(timespec="microseconds")
         payload[name] = value
     body = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-    return _mac(chain_keys()[key_id], f"{key_id}|{prev_hash}|{body}")
+    return _mac(key, f"{key_id}|{prev_hash}|{body}")
 
 
 @dataclass
@@ -95,36 +99,37 @@ class VerifyResult:
     problem: str = ""
 
 
-def verify_chain(rows: Iterable) -> VerifyResult:
-    """Walk sealed rows in sequence order and report the first broken link."""
+_LINK_COLUMNS = (*HASHED_FIELDS, "prev_hash", "hash", "key_id")
+
+
+def verify_chain(rows: Iterable[tuple]) -> VerifyResult:
+    """Walk sealed rows, as tuples of `_LINK_COLUMNS` in sequence order, and report the first
+    broken link. Tuples, not model instances: verification reads millions of rows."""
     keys = chain_keys()
     prev_hash, expected_sequence, checked = GENESIS_HASH, 1, 0
-    last = None
+    last_sequence, last_hash = None, ""
+    width = len(HASHED_FIELDS)
     for row in rows:
-        fields = {name: getattr(row, name) for name in HASHED_FIELDS}
+        sequence, row_prev, row_hash, key_id = row[0], row[width], row[width + 1], row[width + 2]
         problem = ""
-        if row.sequence != expected_sequence:
-            problem = (
-                f"expected event {expected_sequence} but found {row.sequence} (a row is missing)"
-            )
-        elif row.prev_hash != prev_hash:
+        if sequence != expected_sequence:
+            problem = f"expected event {expected_sequence} but found {sequence} (a row is missing)"
+        elif row_prev != prev_hash:
             problem = "its previous-hash does not match the event before it"
-        elif row.key_id not in keys:
-            problem = f"it was sealed with key {row.key_id!r}, which this service does not hold"
-        elif not hmac.compare_digest(compute_hash(row.prev_hash, fields, row.key_id), row.hash):
-            problem = "its contents do not match its hash (the row was altered)"
+        elif key_id not in keys:
+            problem = f"it was sealed with key {key_id!r}, which this service does not hold"
+        else:
+            fields = dict(zip(HASHED_FIELDS, row[:width], strict=True))
+            if not hmac.compare_digest(_link(keys[key_id], key_id, row_prev, fields), row_hash):
+                problem = "its contents do not match its hash (the row was altered)"
         if problem:
             return VerifyResult(
-                False,
-                checked,
-                last and last.sequence,
-                last.hash if last else "",
-                row.sequence,
-                f"Event {row.sequence}: {problem}",
+                False, checked, last_sequence, last_hash, sequence, f"Event {sequence}: {problem}"
             )
         checked += 1
-        prev_hash, expected_sequence, last = row.hash, row.sequence + 1, row
-    return VerifyResult(True, checked, last and last.sequence, last.hash if last else "")
+        prev_hash, expected_sequence = row_hash, sequence + 1
+        last_sequence, last_hash = sequence, row_hash
+    return VerifyResult(True, checked, last_sequence, last_hash)
 
 
 # --- Appending and sealing ----------------------------------------------------------------------
@@ -329,6 +334,7 @@ def audit_verify(*, chunk_size: int = 5000) -> VerifyResult:
     rows = (
         AuditEvent.objects.filter(sequence__isnull=False)
         .order_by("sequence")
+        .values_list(*_LINK_COLUMNS)
         .iterator(chunk_size=chunk_size)
     )
     result = verify_chain(rows)
