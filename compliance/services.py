@@ -500,7 +500,7 @@ def access_refused(
                         "path": path,
                         "status": status,
                         "objects": objects or {kind: key},
-                        "window": window,
+                        "window": window.isoformat(),
                     },
                 )
                 return RefusedAccess.objects.create(
