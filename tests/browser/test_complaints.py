@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from compliance.models import AuditEvent, Complaint, ComplaintStatus
-from tests.compliance.factories import ComplianceOfficerFactory, started_case
+from tests.compliance.factories import ComplianceOfficerFactory, started_case, unit_head
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("regions_loaded")]
 REASON = "To see when the family were first contacted about the referral."
@@ -25,7 +25,7 @@ def test_public_complaint_then_triage_break_glass_and_audit(page, axe, sign_in):
     officer = ComplianceOfficerFactory(
         full_name="Chris Compliance", email="chris.compliance@example.gov.uk"
     )
-    second = ComplianceOfficerFactory(full_name="Sam Second", email="sam.second@example.gov.uk")
+    second = unit_head(full_name="Sam Second", email="sam.second@example.gov.uk")
 
     # A member of the public, not signed in.
     page.goto("/complaints/")
@@ -116,6 +116,11 @@ def test_public_complaint_then_triage_break_glass_and_audit(page, axe, sign_in):
     page.get_by_label("Reason for your decision").fill("Linked to the complaint; reason is sound.")
     page.get_by_role("button", name="Record your decision").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Request approved")
+    axe()
+    # The second officer is also the unit's head, who reviews every request.
+    page.goto("/compliance/approvals/report/")
+    expect(page.get_by_test_id("report")).to_contain_text("Approved")
+    expect(page.get_by_test_id("report")).to_contain_text("Chris Compliance")
     axe()
 
     # The investigator opens the case from their access page.
