@@ -35,7 +35,9 @@ class AuditEventFilter(django_filters.FilterSet):
     action = django_filters.CharFilter(
         label="Action",
         method="filter_action",
-        help_text="For example, case.read, or break_glass for every break-glass event",
+        help_text=(
+            "For example, case.read, access.refused, or break_glass for every break-glass event"
+        ),
     )
     team = django_filters.CharFilter(label="Team", field_name="team", lookup_expr="icontains")
     occurred_from = GovukDateFilter(

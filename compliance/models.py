@@ -321,12 +321,26 @@ class ComplaintReview(models.Model):
 # --- Break-glass access to case content -----------------------------------------------------
 
 
-class BreakGlassGrant(models.Model):
-    """A time-limited, read-only grant of one case to one compliance investigator.
+class Decision(models.TextChoices):
+    """Where a request that needs a second officer stands."""
 
-    Mirrored by a guardian object permission (referrals.view_referral for the user on the
-    referral) that the periodic job removes once the grant expires. Access is only valid while
-    `revoked_at` is empty and `expires_at` is in the future: see `selectors.break_glass_active`.
+    REQUESTED = "requested", "Awaiting approval"
+    APPROVED = "approved", "Approved"
+    REFUSED = "refused", "Refused"
+    LAPSED = "lapsed", "Not decided in time"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class BreakGlassGrant(models.Model):
+    """A request for, and once a second officer approves it a grant of, time-limited read-only
+    sight of one case for one compliance investigator.
+
+    Two people: the investigator asks (with a reason and how long), another officer of the unit
+    approves or refuses (with a reason). Only an approved grant gives access, from its approval
+    for `minutes`, and only while `revoked_at` is empty and `expires_at` is in the future: see
+    `selectors.break_glass_active`. It is mirrored by a guardian object permission
+    (referrals.view_referral for the user on the referral), given at approval and removed by
+    the periodic job once the grant expires. A request nobody decides lapses.
     """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -340,17 +354,125 @@ class BreakGlassGrant(models.Model):
         Complaint, on_delete=models.PROTECT, related_name="break_glass_grants"
     )
     reason = models.TextField()
-    opened_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
+    minutes = models.PositiveSmallIntegerField(help_text="How long the access lasts once approved")
+    requested_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=20, choices=Decision.choices, default=Decision.REQUESTED, db_index=True
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_because = models.CharField(max_length=100, blank=True)
 
     class Meta:
-        ordering = ["-opened_at"]
+        ordering = ["-requested_at"]
         indexes = [
             models.Index(fields=["user", "referral", "expires_at"]),
             models.Index(fields=["revoked_at", "expires_at"]),
+            models.Index(fields=["status", "requested_at"]),
+        ]
+        permissions = [
+            (
+                "review_break_glass",
+                "Review every break-glass grant and case link of the unit (the unit's head)",
+            )
         ]
 
     def __str__(self) -> str:
-        return f"Break-glass {self.user_id} on {self.referral_id} until {self.expires_at}"
+        return f"Break-glass {self.user_id} on {self.referral_id}: {self.status}"
+
+    @property
+    def is_live(self) -> bool:
+        """Approved, not ended and not past its time: the grant gives sight of the case now."""
+        return (
+            self.status == Decision.APPROVED
+            and self.revoked_at is None
+            and self.expires_at is not None
+            and self.expires_at > timezone.now()
+        )
+
+    @property
+    def ended_at(self):
+        """When the access ended or will end (None while it has not been given)."""
+        if self.status != Decision.APPROVED:
+            return None
+        return self.revoked_at or self.expires_at
+
+
+class CaseLinkRequest(models.Model):
+    """A request to link a complaint to a case other than the one the complainant named.
+
+    Linking to the named case needs nobody else; any other case is linked only once a second
+    officer of the unit approves (workflows/complaint/services.py).
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.PROTECT, related_name="case_link_requests"
+    )
+    referral = models.ForeignKey("referrals.Referral", on_delete=models.PROTECT, related_name="+")
+    named_reference = models.CharField(
+        max_length=40, blank=True, help_text="The reference the complainant gave, when asked"
+    )
+    reason = models.TextField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=20, choices=Decision.choices, default=Decision.REQUESTED, db_index=True
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        indexes = [models.Index(fields=["status", "requested_at"])]
+
+    def __str__(self) -> str:
+        return f"Link {self.complaint_id} to {self.referral_id}: {self.status}"
+
+
+# --- Refused requests for case objects ------------------------------------------------------
+
+
+class RefusedAccess(models.Model):
+    """How often one person was refused one case object in one hour.
+
+    The audit trail is append-only, so a crawler's thousand refusals cannot be folded into one
+    event after the fact: the first refusal of the hour writes the audit event (`audit_event`)
+    and this row; later ones in the same hour only raise `count` here.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    object_kind = models.CharField(max_length=40)
+    object_key = models.CharField(max_length=64)
+    window_start = models.DateTimeField(help_text="The start of the hour (UTC)")
+    count = models.PositiveIntegerField(default=1)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    last_status = models.PositiveSmallIntegerField()
+    last_path = models.CharField(max_length=300)
+    audit_event = models.OneToOneField(
+        AuditEvent, on_delete=models.PROTECT, related_name="refused_access"
+    )
+
+    class Meta:
+        ordering = ["-window_start"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "object_kind", "object_key", "window_start"],
+                name="refused_access_once_per_window",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} refused {self.object_kind} {self.object_key} x{self.count}"

@@ -2,7 +2,7 @@
 
 import importlib
 
-_migration = importlib.import_module("compliance.migrations.0004_keyed_sealed_chain")
+_migration = importlib.import_module("compliance.migrations.0007_keyed_sealed_chain")
 
 
 def _execute(connection, statements: dict[str, list[str]]) -> None:

@@ -1,7 +1,7 @@
 """URLs of the complaint forms (open to everyone) and the unit's pages. Included at the root.
 
 The complaint pages are the complaint process's (workflows/complaint/views/); the audit
-explorer and break-glass access are the unit's own.
+explorer, break-glass access and the second officer's approvals are the unit's own.
 """
 
 from django.urls import path
@@ -9,7 +9,7 @@ from django.urls import path
 from workflows.complaint.views import public
 from workflows.complaint.views import unit as complaints
 
-from .views import audit, break_glass
+from .views import approvals, audit, break_glass
 
 app_name = "compliance"
 
@@ -38,6 +38,24 @@ urlpatterns = [
         break_glass.break_glass_finish,
         name="break_glass_end",
     ),
+    path(
+        "compliance/your-access/<uuid:grant_id>/withdraw/",
+        break_glass.break_glass_cancel,
+        name="break_glass_withdraw",
+    ),
+    # A second officer decides; the unit's head reviews.
+    path("compliance/approvals/", approvals.queue, name="approvals"),
+    path(
+        "compliance/approvals/break-glass/<uuid:grant_id>/",
+        approvals.break_glass_decision,
+        name="break_glass_decision",
+    ),
+    path(
+        "compliance/approvals/case-links/<uuid:link_request_id>/",
+        approvals.case_link_decision,
+        name="case_link_decision",
+    ),
+    path("compliance/approvals/report/", approvals.report, name="approvals_report"),
     path("compliance/audit/", audit.explorer, name="audit"),
     path("compliance/audit/export.csv", audit.export, name="audit_export"),
     path("compliance/audit/who-has-seen/", audit.case_readers, name="case_readers"),

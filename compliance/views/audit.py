@@ -40,6 +40,7 @@ EXPORT_COLUMNS = [
     ("object_id", "Object"),
     ("reason", "Reason"),
     ("detail", "Detail"),
+    ("refused_access__count", "Times refused in the hour"),
     ("hash", "Hash"),
 ]
 EXPORT_BATCH = 500

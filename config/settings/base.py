@@ -49,6 +49,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication: a refused request for a case object is recorded against its user.
+    "compliance.middleware.RefusedAccessMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -227,6 +229,8 @@ COMPLAINTS_PER_HOUR_PER_ADDRESS = env.int("COMPLAINTS_PER_HOUR_PER_ADDRESS", def
 # How many reverse proxies in front of the service append to X-Forwarded-For; 0 trusts none.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 BREAK_GLASS_MINUTES = env.int("BREAK_GLASS_MINUTES", default=60)
+# A break-glass request that no second officer has decided within this many hours lapses.
+BREAK_GLASS_REQUEST_HOURS = env.int("BREAK_GLASS_REQUEST_HOURS", default=24)
 
 # Working days allowed for each kind of task (weekends and England and Wales bank holidays
 # excluded). Override any of them with TASK_DEADLINES='{"threshold_decision": 3}'.

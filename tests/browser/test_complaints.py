@@ -1,6 +1,7 @@
 """A complaint in a real browser: a member of the public makes it; an investigator triages it,
-links it to the case, opens the case through break-glass access and finds their own access in
-the audit explorer. Every page is scanned with axe.
+links it to the case, asks for break-glass access, a second officer approves it, the
+investigator opens the case and finds their own access in the audit explorer. Every page is
+scanned with axe.
 """
 
 import re
@@ -9,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from compliance.models import AuditEvent, Complaint, ComplaintStatus
-from tests.compliance.factories import ComplianceOfficerFactory, started_case
+from tests.compliance.factories import ComplianceOfficerFactory, started_case, unit_head
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("regions_loaded")]
 REASON = "To see when the family were first contacted about the referral."
@@ -24,6 +25,7 @@ def test_public_complaint_then_triage_break_glass_and_audit(page, axe, sign_in):
     officer = ComplianceOfficerFactory(
         full_name="Chris Compliance", email="chris.compliance@example.gov.uk"
     )
+    second = unit_head(full_name="Sam Second", email="sam.second@example.gov.uk")
 
     # A member of the public, not signed in.
     page.goto("/complaints/")
@@ -79,22 +81,54 @@ def test_public_complaint_then_triage_break_glass_and_audit(page, axe, sign_in):
     page.get_by_role("button", name="Link the case").click()
     expect(page.get_by_test_id("linked-case")).to_have_text(case.reference)
 
-    # Break-glass: refused without a reason, then opened.
-    page.get_by_role("link", name=f"Open case {case.reference} (break-glass access)").click()
-    expect(_heading(page)).to_have_text(f"Open case {case.reference}")
+    # Break-glass: refused without a reason, then asked for.
+    page.get_by_role("link", name=f"Ask to open case {case.reference} (break-glass access)").click()
+    expect(_heading(page)).to_have_text(f"Ask to open case {case.reference}")
     axe()
-    page.get_by_role("button", name="Open the case").click()
+    page.get_by_role("button", name="Ask to open the case").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text(
         "Enter why you need to see this case"
     )
     axe()
     page.get_by_label("Why do you need to see this case?").fill(REASON)
     page.get_by_label("30 minutes").check()
-    page.get_by_role("button", name="Open the case").click()
-    page.wait_for_url(f"**/cases/{case.public_id}/")
+    page.get_by_role("button", name="Ask to open the case").click()
+    page.wait_for_url("**/compliance/your-access/")
     expect(page.locator(".govuk-notification-banner")).to_contain_text(
-        f"You can see case {case.reference} until"
+        "Another officer of the unit must approve it"
     )
+    expect(page.get_by_test_id("access")).to_contain_text("Awaiting approval")
+    axe()
+
+    # A second officer approves it from the queue.
+    sign_in(second, check=False)
+    page.goto("/compliance/approvals/")
+    expect(_heading(page)).to_have_text("Requests awaiting approval")
+    axe()
+    page.get_by_role("link", name=f"Decide the request to see {case.reference}").click()
+    expect(page.get_by_test_id("request")).to_contain_text(REASON)
+    page.get_by_role("button", name="Record your decision").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Select whether you approve the request"
+    )
+    axe()
+    page.get_by_label("Approve", exact=True).check()
+    page.get_by_label("Reason for your decision").fill("Linked to the complaint; reason is sound.")
+    page.get_by_role("button", name="Record your decision").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Request approved")
+    axe()
+    # The second officer is also the unit's head, who reviews every request.
+    page.goto("/compliance/approvals/report/")
+    expect(page.get_by_test_id("report")).to_contain_text("Approved")
+    expect(page.get_by_test_id("report")).to_contain_text("Chris Compliance")
+    axe()
+
+    # The investigator opens the case from their access page.
+    sign_in(officer, check=False)
+    page.goto("/compliance/your-access/")
+    expect(page.get_by_test_id("access")).to_contain_text("Open now")
+    page.get_by_test_id("access").get_by_role("link", name=case.reference).click()
+    page.wait_for_url(f"**/cases/{case.public_id}/")
     expect(page.locator("main")).to_contain_text("break-glass access")
     axe()
     assert Complaint.objects.get().status == ComplaintStatus.INVESTIGATING
@@ -107,7 +141,7 @@ def test_public_complaint_then_triage_break_glass_and_audit(page, axe, sign_in):
     page.get_by_label("Person acting").fill(officer.email)
     page.get_by_role("button", name="Apply filters").click()
     events = page.get_by_test_id("events")
-    expect(events).to_contain_text("break_glass.opened")
+    expect(events).to_contain_text("break_glass.requested")
     expect(events).to_contain_text("case.read")
     expect(events.locator(".govuk-tag", has_text="Break-glass")).to_have_count(2)
     expect(events).to_contain_text(REASON)

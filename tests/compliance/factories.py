@@ -5,7 +5,8 @@ and tasks exactly as the service leaves them. People here are fictional.
 import factory
 
 from accounts.roles import Role
-from compliance.models import Complaint, ComplaintCategory, Finding
+from compliance.models import BreakGlassGrant, Complaint, ComplaintCategory, Finding
+from compliance.services import break_glass_decide, break_glass_request, unit_head_appoint
 from regions.selectors import route_local_authority
 from tests.factories import SubmittedReferralFactory, UserFactory, _add_role
 from workflows.complaint import services as cs
@@ -112,6 +113,35 @@ def case_team_member(referral, role=Role.LA_PREVENT_LEAD, **kwargs):
     route = route_local_authority(referral.local_authority)
     team = route.ctp_team if role == Role.CTP_PREVENT_OFFICER else route.la_team
     return UserFactory(role=role, teams=[team], **kwargs)
+
+
+def unit_head(**kwargs):
+    """An officer of the unit who is also its head (accounts.roles.UNIT_HEAD_GROUP)."""
+    head = ComplianceOfficerFactory(**kwargs)
+    unit_head_appoint(user=head)
+    return type(head).objects.get(pk=head.pk)
+
+
+BREAK_GLASS_REASON = "To check when the family were first contacted, for complaint investigation."
+
+
+def break_glass_requested(user, referral, *, reason=BREAK_GLASS_REASON, minutes=None):
+    """The investigator's request for sight of the case, awaiting a second officer."""
+    return break_glass_request(user=user, referral=referral, reason=reason, minutes=minutes)
+
+
+def break_glass_granted(
+    user, referral, *, reason=BREAK_GLASS_REASON, minutes=None, approver=None
+) -> BreakGlassGrant:
+    """A break-glass grant as the two-person rule leaves it: asked for by `user`, approved by a
+    second officer of the unit (`approver`, or a new one)."""
+    grant = break_glass_requested(user, referral, reason=reason, minutes=minutes)
+    return break_glass_decide(
+        grant=grant,
+        user=approver or ComplianceOfficerFactory(full_name="Sam Second"),
+        approve=True,
+        reason="The reason given is sound and the case is linked to the complaint.",
+    )
 
 
 def linked_investigation(referral, investigator=None) -> Complaint:

@@ -158,14 +158,17 @@ def test_a_step_cannot_be_taken_twice(officer):
 # --- Investigation ---------------------------------------------------------------------------
 
 
-def test_link_to_a_case_by_reference(officer):
+def test_link_to_the_case_the_complainant_named_by_reference(officer):
     referral = started_case()
-    complaint = InvestigatingComplaintFactory(investigator=officer)
+    complaint = InvestigatingComplaintFactory(
+        investigator=officer, referral_reference=referral.reference
+    )
     linked = cs.complaint_case_link(
         complaint=complaint, user=officer, referral_reference=referral.reference.lower()
     )
     complaint.refresh_from_db()
-    assert linked == referral == complaint.linked_referral
+    assert linked.linked
+    assert linked.referral == referral == complaint.linked_referral
     event = AuditEvent.objects.get(action="complaint.case_linked")
     assert event.case_reference == referral.reference
     assert event.detail["complaint"] == complaint.reference

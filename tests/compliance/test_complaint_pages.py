@@ -3,6 +3,7 @@ page, and query counts that do not grow with the number of complaints.
 """
 
 from datetime import timedelta
+from uuid import uuid4
 
 import pytest
 from django.urls import reverse
@@ -40,6 +41,11 @@ def unit_urls():
         ("post", reverse("compliance:complaint_step", args=[complaint.reference, "triage"])),
         ("get", reverse("compliance:break_glass", args=[case.public_id])),
         ("get", reverse("compliance:my_access")),
+        ("post", reverse("compliance:break_glass_withdraw", args=[uuid4()])),
+        ("get", reverse("compliance:approvals")),
+        ("get", reverse("compliance:break_glass_decision", args=[uuid4()])),
+        ("post", reverse("compliance:case_link_decision", args=[uuid4()])),
+        ("get", reverse("compliance:approvals_report")),
         ("get", reverse("compliance:audit")),
         ("get", reverse("compliance:audit_export")),
         ("get", reverse("compliance:case_readers") + f"?case_reference={case.reference}"),
@@ -70,9 +76,14 @@ def test_signed_out_people_are_sent_to_sign_in(client, unit_urls):
 
 def test_the_unit_sees_its_pages(client, unit_urls):
     _signed_in(client, ComplianceOfficerFactory())
-    expected = {reverse("compliance:audit_verify"): 302}
+    expected = {
+        reverse("compliance:audit_verify"): 302,
+        reverse("compliance:approvals_report"): 403,  # the unit's head's alone
+    }
+    # Pages of one case, request or grant that is not this officer's (or does not exist).
+    not_theirs = ("break-glass", "case-links", "/withdraw/")
     for method, url in unit_urls:
-        status = expected.get(url, 404 if "break-glass" in url else 200)
+        status = expected.get(url, 404 if any(part in url for part in not_theirs) else 200)
         response = getattr(client, method)(url)
         assert response.status_code == status, url
         if method == "post" and "triage" in url:

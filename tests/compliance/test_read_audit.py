@@ -8,10 +8,11 @@ from django.urls import reverse
 from accounts.roles import Role
 from compliance.models import AuditEvent
 from compliance.selectors import audit_case_readers
-from compliance.services import break_glass_open, case_read_record
+from compliance.services import case_read_record
 from regions.selectors import route_local_authority
 from tests.compliance.factories import (
     ComplianceOfficerFactory,
+    break_glass_granted,
     case_team_member,
     document_for,
     linked_investigation,
@@ -63,7 +64,7 @@ def test_the_caller_may_name_the_role(case, member):
 def test_a_break_glass_read_is_flagged(case):
     investigator = ComplianceOfficerFactory()
     complaint = linked_investigation(case, investigator)
-    grant = break_glass_open(user=investigator, referral=case, reason=REASON)
+    grant = break_glass_granted(investigator, case, reason=REASON)
     event = case_read_record(user=investigator, referral=case, what="case page")
     assert event.detail == {
         "what": "case page",
@@ -121,7 +122,7 @@ def test_who_has_seen_this_case(client, case, member, time_machine):
     case_read_record(user=member, referral=case, what="case page")
     time_machine.move_to("2026-11-03 09:00 +00:00", tick=False)
     case_read_record(user=member, referral=case, what="api detail", via="api")
-    break_glass_open(user=investigator, referral=case, reason=REASON)
+    break_glass_granted(investigator, case, reason=REASON)
     case_read_record(user=investigator, referral=case, what="case page")
     case_read_record(user=member, referral=started_case(), what="case page")  # another case
 

@@ -128,14 +128,13 @@ def test_everyone_else_gets_404_on_the_case(as_user, referral, who):
 
 def test_a_break_glass_grant_opens_the_case_and_the_read_is_recorded(as_user, people, referral):
     assert as_user("compliance").get(f"/cases/{referral.public_id}/").status_code == 404
-    from compliance.services import break_glass_open
-    from tests.compliance.factories import linked_investigation
+    from tests.compliance.factories import break_glass_granted, linked_investigation
 
     assign_perm(VIEW_CASE, people.compliance, referral)
     # The bare permission is not enough: only a live break-glass grant opens the case.
     assert as_user("compliance").get(f"/cases/{referral.public_id}/").status_code == 404
     linked_investigation(referral, people.compliance)
-    break_glass_open(user=people.compliance, referral=referral, reason="Complaint investigation")
+    break_glass_granted(people.compliance, referral, reason="Complaint investigation")
     response = as_user("compliance").get(f"/cases/{referral.public_id}/")
     assert response.status_code == 200
     assert b"Add a case note" not in response.content  # no staff actions

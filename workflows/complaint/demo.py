@@ -6,7 +6,10 @@ named here are fictional.
 
 from django.db import transaction
 
+from accounts.demo import _user as demo_user
+from accounts.roles import Role
 from compliance.models import Complaint, ComplaintCategory
+from compliance.services import unit_head_appoint
 from referrals.models import Referral, ReferralStatus
 
 from . import services as cs
@@ -15,11 +18,33 @@ from .intake import complaint_submit
 DEMO_EMAILS = ["robin.example@example.com", "morgan.sample@example.com", "kit.test@example.com"]
 
 
+def _unit_head(users):
+    """A second officer of the unit, who is also its head: break-glass and links to a case the
+    complainant did not name need a second officer, and the head reviews them all."""
+    head = demo_user(
+        users,
+        "compliance-head",
+        "compliance.head@example.gov.uk",
+        "Hayden Head",
+        Role.COMPLIANCE,
+        "Standards and Compliance Unit",
+    )
+    unit_head_appoint(user=head)
+    return head
+
+
 def build_cases(users) -> str:
+    _unit_head(users)
     if Complaint.objects.filter(complainant_email__in=DEMO_EMAILS).exists():
         return "Demo complaints: already present, left as they are"
     officer = users.by_key["compliance"]
     practitioner = users.by_key.get("referrer-camden")
+    referral = (
+        Referral.objects.exclude(status=ReferralStatus.DRAFT)
+        .exclude(reference=None)
+        .order_by("submitted_at")
+        .first()
+    )
     with transaction.atomic():
         complaint_submit(
             category=ComplaintCategory.STAFF_CONDUCT,
@@ -39,6 +64,7 @@ def build_cases(users) -> str:
             name=practitioner.full_name if practitioner else "Morgan Sample",
             email=DEMO_EMAILS[1],
             organisation="Camden Council Prevent team",
+            referral_reference=referral.reference if referral is not None else "",
             consent_to_raise=True,
             submitted_by=practitioner,
         )
@@ -47,12 +73,6 @@ def build_cases(users) -> str:
             user=officer,
             in_scope=True,
             rationale="About how a referral decision was made.",
-        )
-        referral = (
-            Referral.objects.exclude(status=ReferralStatus.DRAFT)
-            .exclude(reference=None)
-            .order_by("submitted_at")
-            .first()
         )
         linked = ""
         if referral is not None:
@@ -79,5 +99,6 @@ def build_cases(users) -> str:
         )
     return (
         "Demo complaints: 3 (one to triage, one being investigated"
-        f"{linked}, one out of scope and closed)"
+        f"{linked}, one out of scope and closed); compliance.head@example.gov.uk is the unit's "
+        "second officer and head"
     )

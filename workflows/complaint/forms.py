@@ -165,6 +165,11 @@ class CaseLinkForm(ServiceForm):
         max_length=40,
         widget=forms.TextInput(attrs={"class": "govuk-input--width-20", "spellcheck": "false"}),
     )
+    reason = textarea(
+        "If this is not the case the complainant named, why is the complaint about it?",
+        hint="Another officer of the unit must approve a link to any other case, and sees this",
+        rows=3,
+    )
 
 
 class ConsentForm(ServiceForm):

@@ -10,6 +10,7 @@ outbox: they are sent only once the change that causes them is committed.
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
@@ -18,20 +19,24 @@ from django.utils import timezone
 
 from compliance.audit import audit_record
 from compliance.models import (
+    CaseLinkRequest,
     Complaint,
     ComplaintCategory,
     ComplaintLetter,
     ComplaintReferenceCounter,
     ComplaintReview,
     ComplaintStatus,
+    Decision,
     Finding,
     OrganisationContact,
 )
 from compliance.selectors import compliance_officers
 from compliance.services import (
     UNIT_NAME,
-    break_glass_revoke,
+    break_glass_revoke_for_case,
     break_glass_revoke_for_complaint,
+    decision_check,
+    second_officer_check,
 )
 from config.errors import ApplicationError, PermissionDenied, Problems
 from config.forms import LONG_TEXT_MAX
@@ -315,9 +320,109 @@ def _require_investigating(complaint: Complaint) -> None:
         raise ApplicationError("This can only be done while the complaint is being investigated.")
 
 
+def _case_named(complaint: Complaint, referral: Referral) -> bool:
+    """The case is the one the complainant named (or the one already linked, which was)."""
+    named = (complaint.referral_reference or "").strip().upper()
+    return bool(named and named == referral.reference) or (
+        complaint.linked_referral_id == referral.pk
+    )
+
+
+def _case_link_make(complaint: Complaint, referral: Referral, *, user, approval=None) -> None:
+    """Link the case; access on the complaint's account to a case it leaves ends."""
+    previous = complaint.linked_referral
+    complaint.linked_referral = referral
+    complaint.save(update_fields=["linked_referral"])
+    if previous is not None and previous.pk != referral.pk:
+        break_glass_revoke_for_case(
+            complaint=complaint,
+            referral=previous,
+            because="complaint linked to another case",
+            actor=user,
+        )
+    detail = {
+        "complaint": complaint.reference,
+        "previous": previous and previous.reference,
+        "named": complaint.referral_reference or None,
+    }
+    if approval is not None:
+        detail.update(
+            request=str(approval.public_id),
+            requested_by=approval.requested_by.email,
+            approved_by=approval.decided_by.email,
+        )
+    audit_record(
+        actor=user,
+        action="complaint.case_linked",
+        obj=complaint,
+        case_reference=referral.reference,
+        role=UNIT_ROLE,
+        team=UNIT_NAME,
+        detail=detail,
+    )
+
+
+def _case_link_audit(action: str, link: CaseLinkRequest, *, user, reason: str = "", **more):
+    return audit_record(
+        actor=user,
+        action=action,
+        obj=link.complaint,
+        case_reference=link.complaint.reference,
+        reason=reason,
+        role=UNIT_ROLE if user is not None else "",
+        team=UNIT_NAME,
+        detail={
+            "complaint": link.complaint.reference,
+            "case": link.referral.reference,
+            "named": link.named_reference or None,
+            "request": str(link.public_id),
+            "requester": link.requested_by.email,
+            **more,
+        },
+    )
+
+
+def _case_link_requests_withdraw(complaint: Complaint, *, user, because: str) -> None:
+    for link in complaint.case_link_requests.filter(status=Decision.REQUESTED).select_related(
+        "referral", "requested_by", "complaint"
+    ):
+        link.status, link.decided_at, link.decision_reason = (
+            Decision.WITHDRAWN,
+            timezone.now(),
+            because,
+        )
+        link.save(update_fields=["status", "decided_at", "decision_reason"])
+        _case_link_audit("case_link.withdrawn", link, user=user, because=because)
+
+
+@dataclass
+class CaseLinkResult:
+    """What linking did: linked the case at once, or asked a second officer to approve."""
+
+    referral: Referral
+    linked: bool
+    request: CaseLinkRequest | None = None
+
+    @property
+    def message(self) -> str:
+        if self.linked:
+            return f"Case {self.referral.reference} linked"
+        return (
+            f"Link to case {self.referral.reference} requested: another officer of the unit "
+            "must approve it, as it is not the case the complainant named"
+        )
+
+
 @transaction.atomic
-def complaint_case_link(*, complaint: Complaint, user, referral_reference: str):
-    """Link the complaint to the referral it is about. Reveals nothing of the case's content."""
+def complaint_case_link(
+    *, complaint: Complaint, user, referral_reference: str, reason: str = ""
+) -> CaseLinkResult:
+    """Link the complaint to the referral it is about. Reveals nothing of the case's content.
+
+    The case the complainant named is linked at once. Any other case needs a reason and a
+    second officer's approval (`complaint_case_link_decide`): linking is what lets the
+    investigator ask for break-glass sight of a case, so it is not one officer's say-so.
+    """
     _require_investigator(user, complaint)
     _require_investigating(complaint)
     problems = Problems()
@@ -337,25 +442,74 @@ def complaint_case_link(*, complaint: Complaint, user, referral_reference: str):
             "referral_reference",
             f"No submitted referral has the reference {reference}",
         )
+    named = referral is not None and _case_named(complaint, referral)
+    if referral is not None and not named:
+        reason = problems.required(
+            reason,
+            "reason",
+            "Say why the complaint is about this case and not the one the complainant named",
+        )
+        problems.limit(reason, "reason", "The reason", LONG_TEXT_MAX)
     problems.raise_any()
-    previous = complaint.linked_referral
-    complaint.linked_referral = referral
-    complaint.save(update_fields=["linked_referral"])
-    if previous is not None and previous.pk != referral.pk:
-        for grant in complaint.break_glass_grants.filter(
-            referral=previous, revoked_at__isnull=True
-        ):
-            break_glass_revoke(grant, because="complaint linked to another case", actor=user)
-    audit_record(
-        actor=user,
-        action="complaint.case_linked",
-        obj=complaint,
-        case_reference=referral.reference,
-        role=UNIT_ROLE,
-        team=UNIT_NAME,
-        detail={"complaint": complaint.reference, "previous": previous and previous.reference},
+    _case_link_requests_withdraw(complaint, user=user, because="replaced by a new link")
+    if named:
+        _case_link_make(complaint, referral, user=user)
+        return CaseLinkResult(referral=referral, linked=True)
+    link = CaseLinkRequest.objects.create(
+        complaint=complaint,
+        referral=referral,
+        named_reference=complaint.referral_reference,
+        reason=reason,
+        requested_by=user,
+        requested_at=timezone.now(),
     )
-    return referral
+    _case_link_audit("case_link.requested", link, user=user, reason=reason)
+    return CaseLinkResult(referral=referral, linked=False, request=link)
+
+
+def complaint_case_link_decide(
+    *, link: CaseLinkRequest, user, approve: bool | None, reason: str
+) -> CaseLinkRequest:
+    """A second officer of the unit approves (the case is linked now) or refuses a request to
+    link a complaint to a case other than the one its complainant named. Never the requester."""
+    second_officer_check(
+        requester=link.requested_by,
+        user=user,
+        action="case_link.self_approval_refused",
+        obj=link.complaint,
+        case_reference=link.complaint.reference,
+        detail={
+            "complaint": link.complaint.reference,
+            "case": link.referral.reference,
+            "request": str(link.public_id),
+        },
+    )
+    reason = decision_check(approve, reason)
+    with transaction.atomic():
+        link = (
+            CaseLinkRequest.objects.select_for_update()
+            .select_related("complaint", "referral", "requested_by")
+            .get(pk=link.pk)
+        )
+        if link.status != Decision.REQUESTED:
+            raise ApplicationError(
+                f"This request has already been decided: {link.get_status_display().lower()}."
+            )
+        complaint = Complaint.objects.select_for_update().get(pk=link.complaint_id)
+        if approve and complaint.status != ComplaintStatus.INVESTIGATING:
+            raise ApplicationError(
+                "The complaint is no longer being investigated, so no case can be linked to it.",
+                field="approve",
+            )
+        link.status = Decision.APPROVED if approve else Decision.REFUSED
+        link.decided_by, link.decided_at, link.decision_reason = user, timezone.now(), reason
+        link.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+        if approve:
+            _case_link_audit("case_link.approved", link, user=user, reason=reason)
+            _case_link_make(complaint, link.referral, user=user, approval=link)
+        else:
+            _case_link_audit("case_link.refused", link, user=user, reason=reason)
+    return link
 
 
 @transaction.atomic
@@ -424,6 +578,7 @@ def complaint_investigation_complete(*, complaint: Complaint, user, summary: str
         complaint.investigation_summary = summary
         complaint.status = ComplaintStatus.AWAITING_FINDING
         complaint.save(update_fields=["investigation_summary", "status"])
+        _case_link_requests_withdraw(complaint, user=user, because="investigation completed")
         _audit(
             "complaint.investigated",
             complaint=complaint,
@@ -641,6 +796,7 @@ def complaint_close(*, complaint: Complaint) -> Complaint:
     complaint.closed_at = timezone.now()
     complaint.save(update_fields=["status", "closed_at"])
     break_glass_revoke_for_complaint(complaint=complaint)
+    _case_link_requests_withdraw(complaint, user=None, because="complaint closed")
     _audit(
         "complaint.closed",
         complaint=complaint,

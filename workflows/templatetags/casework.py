@@ -38,6 +38,12 @@ EVENT_TITLES = {
     "attachment.added": "Supporting document added",
     "attachment.removed": "Supporting document removed",
     "break_glass.opened": "Break-glass access opened",
+    "break_glass.requested": "Break-glass access requested",
+    "break_glass.approved": "Break-glass access approved by a second officer",
+    "break_glass.refused": "Break-glass access refused by a second officer",
+    "break_glass.withdrawn": "Break-glass request withdrawn",
+    "break_glass.request_lapsed": "Break-glass request lapsed",
+    "break_glass.self_approval_refused": "Break-glass self-approval refused",
     "break_glass.ended": "Break-glass access ended",
 }
 

@@ -18,7 +18,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from compliance.models import AuditEvent, Complaint, ComplaintStatus
-from compliance.selectors import break_glass_grants_for_complaint
+from compliance.selectors import (
+    break_glass_grants_for_complaint,
+    case_link_requests_for_complaint,
+    is_unit_head,
+)
 from compliance.views.common import unit_required
 from config.errors import ApplicationError
 from config.forms import posted, refused
@@ -54,6 +58,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "status": status,
             "status_filters": STATUS_FILTERS,
             "today": timezone.localdate(),
+            "unit_head": is_unit_head(request.user),
         },
     )
 
@@ -82,6 +87,8 @@ class Action:
     form: Callable[[Any, Complaint, Any], forms.Form] | None = None
     available: Callable[[Complaint, Any], bool] | None = None
     save: Callable[[Complaint, Any, forms.Form], Any] | None = None
+    # The banner after saving, from what `save` returned, where it depends on it.
+    done_for: Callable[[Any], str] | None = None
 
 
 def _investigating(complaint: Complaint, user) -> bool:
@@ -103,7 +110,10 @@ ACTIONS: dict[str, Action] = {
         title="Link the complaint to a case",
         submit="Link the case",
         done="Case linked",
-        intro="Linking a case does not show you its content.",
+        intro=(
+            "Linking a case does not show you its content. The case the complainant named is "
+            "linked at once; another officer of the unit must approve a link to any other case."
+        ),
         form=lambda data, complaint, user: f.CaseLinkForm(
             data,
             initial={
@@ -116,6 +126,7 @@ ACTIONS: dict[str, Action] = {
         save=lambda complaint, user, form: cs.complaint_case_link(
             complaint=complaint, user=user, **form.service_kwargs()
         ),
+        done_for=lambda result: result.message,
     ),
     "consent": Action(
         title="Record the complainant's consent",
@@ -207,9 +218,9 @@ def can_break_glass(complaint: Complaint, user) -> bool:
 def complaint_detail(request: HttpRequest, reference: str) -> HttpResponse:
     complaint = _complaint_or_404(reference)
     user = request.user
-    now = timezone.now()
     grants = break_glass_grants_for_complaint(complaint)
     open_tasks = selectors.complaint_open_tasks(complaint)
+    link_requests = case_link_requests_for_complaint(complaint)
     return render(
         request,
         "compliance/complaint.html",
@@ -223,9 +234,8 @@ def complaint_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "can_reassign": _available(ACTIONS["reassign"], complaint, user),
             "open_tasks": open_tasks,
             "can_break_glass": can_break_glass(complaint, user),
-            "grants": [
-                (grant, grant.revoked_at is None and grant.expires_at > now) for grant in grants
-            ],
+            "grants": grants,
+            "link_requests": link_requests,
             "letters": list(complaint.letters.select_related("sent_by")),
             "contacts": list(complaint.organisation_contacts.select_related("raised_by")),
             "review": getattr(complaint, "review", None),
@@ -255,12 +265,13 @@ def complaint_step(request: HttpRequest, reference: str, step: str) -> HttpRespo
     if request.method == "POST" and form.is_valid():
         try:
             if flow_step is not None:
-                flow_step.service(task=task, user=request.user, **form.service_kwargs())
+                result = flow_step.service(task=task, user=request.user, **form.service_kwargs())
             else:
-                action.save(complaint, request.user, form)
+                result = action.save(complaint, request.user, form)
         except ApplicationError as exc:
             status = refused(form, exc)
         else:
+            done = action.done_for(result) if action.done_for else done
             messages.success(request, f"{done} on {complaint.reference}")
             return redirect("compliance:complaint", complaint.reference)
     return render(

@@ -150,7 +150,7 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("compliance", "0003_complaints_break_glass")]
+    dependencies = [("compliance", "0006_unit_head_group")]
 
     operations = [
         migrations.AddField(
