@@ -60,7 +60,14 @@ def assert_strict_policy(response) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["/sign-in/", "/complaints/", "/complaints/new/", "/no-such-page/", "/healthz"],
+    [
+        "/sign-in/",
+        "/complaints/",
+        "/complaints/new/",
+        "/no-such-page/",
+        "/healthz",
+        "/admin/login/",
+    ],
 )
 def test_public_pages_carry_the_policy(client, db, url):
     response = client.get(url)
