@@ -8,14 +8,16 @@ NODE_STAMP := node_modules/.installed
 HOST ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
 
-.PHONY: run test install migrate demo lint format check-deploy worker beat test-postgres browsers clean
+.PHONY: run test install migrate demo lint format check-deploy worker beat test-postgres browsers clean \
+	audit bandit audit-dependencies lock
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(PY)
+# requirements.lock pins every package (as pip constraints), so each machine installs the same.
+$(STAMP): pyproject.toml requirements.lock | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet --constraint requirements.lock -e ".[dev]"
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json
@@ -55,6 +57,28 @@ test-postgres: install browsers
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+## audit: bandit on the product code, then pip-audit on requirements.lock
+audit: bandit audit-dependencies
+
+bandit: install
+	$(BIN)/bandit --quiet --configfile pyproject.toml --recursive .
+
+## fails (exit 3, saying so) when PyPI's vulnerability feed cannot be reached
+audit-dependencies: install
+	BIN=$(BIN) .ci/audit-dependencies
+
+## lock: re-pin requirements.lock to the newest versions pyproject.toml allows
+LOCK_VENV := var/lock-venv
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet --upgrade pip
+	$(LOCK_VENV)/bin/pip install --quiet -e ".[dev]"
+	sed -n '/^#/p' requirements.lock > requirements.lock.new
+	$(LOCK_VENV)/bin/pip freeze --exclude-editable >> requirements.lock.new
+	mv requirements.lock.new requirements.lock
+	rm -rf $(LOCK_VENV)
 
 format: install
 	$(BIN)/ruff format .

@@ -1,7 +1,11 @@
 """Browser tests: Debian's Chromium driven by Playwright against a live test server.
 
-Every page a journey visits is scanned with axe-core (from the npm package, injected into the
-page); any WCAG 2.2 A or AA violation fails the test. Run with `pytest -m browser`.
+Every page a journey visits is scanned with axe-core (from the npm package, evaluated in the
+page through the DevTools protocol, which the page's Content-Security-Policy does not govern:
+the policy stays enforced for everything the service itself sends); any WCAG 2.2 A or AA
+violation fails the test. Every page also runs under the service's real policy, and anything
+the policy blocks (a `securitypolicyviolation` event, or Chromium's console report of one) fails
+the test too. Run with `pytest -m browser`.
 """
 
 import os
@@ -45,13 +49,48 @@ def browser():
         browser.close()
 
 
+# Runs before any of the page's own scripts, in every document the context loads.
+CSP_LISTENER = """
+document.addEventListener('securitypolicyviolation', (event) => {
+    window.__reportCspViolation(
+        `${event.effectiveDirective} blocked ${event.blockedURI || 'inline'} ` +
+        `(${event.sourceFile || document.location.href}:${event.lineNumber})`
+    );
+});
+"""
+
+
+class CspViolations(list):
+    """What the Content-Security-Policy blocked in this test's pages, as it happened."""
+
+    def check(self) -> None:
+        if self:
+            pytest.fail("The Content-Security-Policy blocked:\n" + "\n".join(self), pytrace=False)
+
+
 @pytest.fixture
-def page(browser, live_server):
+def csp_violations() -> CspViolations:
+    return CspViolations()
+
+
+@pytest.fixture
+def page(browser, live_server, csp_violations):
     context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    context.expose_function("__reportCspViolation", lambda text: csp_violations.append(f"{text}"))
+    context.add_init_script(script=CSP_LISTENER)
     page = context.new_page()
+    page.on(
+        "console",
+        lambda message: (
+            csp_violations.append(f"console: {message.text}")
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
     page.set_default_timeout(15_000)
     yield page
     context.close()
+    csp_violations.check()
 
 
 def _describe(violations: list[dict]) -> str:
@@ -64,14 +103,22 @@ def _describe(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    return AXE_SCRIPT.read_text()
+
+
 @pytest.fixture
-def axe(page):
-    """Call `axe()` (or `axe(other_page)`) to fail on any WCAG 2.2 A/AA violation."""
+def axe(page, axe_source, csp_violations):
+    """Call `axe()` (or `axe(other_page)`) to fail on any WCAG 2.2 A/AA violation, or on anything
+    the Content-Security-Policy has blocked so far."""
 
     def check(target=None):
         target = target or page
+        csp_violations.check()
         if not target.evaluate("() => typeof window.axe !== 'undefined'"):
-            target.add_script_tag(path=str(AXE_SCRIPT))
+            # Evaluated, not added as a <script> element (which the policy would rightly block).
+            target.evaluate(axe_source)
         result = target.evaluate(
             """async (tags) => await window.axe.run(document, {
                 runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']
