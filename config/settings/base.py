@@ -254,6 +254,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Prevent referrals API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The risk ratings are one choice set, however many fields use it.
+    "ENUM_NAME_OVERRIDES": {"RatingEnum": "workflows.engine.models.Rating"},
 }
 
 SESSION_COOKIE_HTTPONLY = True

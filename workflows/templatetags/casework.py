@@ -39,6 +39,7 @@ EVENT_TITLES = {
     "attachment.removed": "Supporting document removed",
     "break_glass.opened": "Break-glass access opened",
     "break_glass.ended": "Break-glass access ended",
+    "disclosure.recorded": "Police information shared",
 }
 
 # Detail keys worth showing on the timeline, with their labels.
@@ -59,12 +60,20 @@ DETAIL_LABELS = {
     "due_on": "Due by",
     "local_authority": "Local authority",
     "region": "Region",
+    "shared_with": "Shared with",
+    "lawful_basis": "Lawful basis",
 }
 
 
 @register.filter
 def stage_title(stage: str) -> str:
     return stage_titles().get(stage, (stage or "").replace("_", " ").capitalize())
+
+
+@register.filter
+def disclosure_stage(stage: str) -> str:
+    """Where a disclosure was made: at a step, or on its own from the case page."""
+    return f"at {stage_title(stage).lower()}" if stage else "new information"
 
 
 @register.filter
