@@ -418,6 +418,18 @@ def test_branches_in_either_order_then_threshold_and_outcome(
     axe()
     assert ReferralProcess.objects.get(referral=referral).outcome == "police_led"
 
+    # The local authority sees what the police shared, never their records.
+    sign_in(london.la, check=False)
+    page.goto(f"/cases/{referral.public_id}/")
+    shared = page.locator("#shared")
+    expect(shared).to_have_text("Police information shared with you")
+    main = page.locator("main")
+    expect(main).to_contain_text("Medium risk; partners can work with Taylor.")
+    expect(main).to_contain_text("Police will lead, with the school and the LA.")
+    expect(main).not_to_contain_text("Named in a 2024 report")
+    expect(main).not_to_contain_text("Risk best managed by police with partners.")
+    axe()
+
 
 def test_below_threshold_for_an_under_18_is_assured_then_closed_with_a_letter(
     page, axe, sign_in, london
