@@ -47,6 +47,7 @@ from workflows.engine.models import CaseTask
 from workflows.engine.permissions import WORK_TASK, may_see_police_records, may_see_task
 from workflows.models import CaseNote, Disclosure, RiskAssessment
 from workflows.referral import services
+from workflows.referral.permissions import may_see_disclosure
 from workflows.referral.services import SHARE_REQUIRED
 
 LA, PANEL, ALL = SHARED_WITH_LA, SHARED_WITH_PANEL, SHARED_WITH_ALL
@@ -503,3 +504,24 @@ def test_a_police_note_is_said_to_stay_with_the_police(client, people, referral)
     assert "only the police and the regional advisers see them" in text
     client.force_login(people.la)
     assert "only the police" not in _text(client.get(f"/cases/{referral.public_id}/notes/new/"))
+
+
+@pytest.mark.parametrize(
+    ("who", "sees_panel_only"),
+    [
+        ("police", True),
+        ("adviser", True),
+        ("la_lead", False),
+        ("panel", True),
+        ("chair", True),
+        ("compliance", True),
+        ("provider", False),
+    ],
+)
+def test_may_see_disclosure_is_the_list_rule_for_one_disclosure(
+    case, readers, who, sees_panel_only
+):
+    panel_only = Disclosure.objects.get(referral=case, audience="panel")
+    assert may_see_disclosure(readers[who], panel_only) is sees_panel_only
+    for_all = Disclosure.objects.get(referral=case, audience="all_partners")
+    assert may_see_disclosure(readers[who], for_all) is (who != "provider")
