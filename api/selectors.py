@@ -11,6 +11,8 @@ from referrals.models import Referral
 from workflows.engine.models import CaseTask
 from workflows.engine.permissions import cases_visible_to, tasks_workable_by
 from workflows.engine.registry import step_for
+from workflows.referral.permissions import disclosures_visible
+from workflows.referral.selectors import CaseReader, case_police_records
 
 
 def cases_for_user(user) -> QuerySet[Referral]:
@@ -41,3 +43,12 @@ def task_to_complete(user, task_pk: int):
     if step is None or not step.may_work(user, task):
         return None
     return task
+
+
+def case_detail_records(referral: Referral, reader: CaseReader) -> dict:
+    """What the case detail adds for this reader: the disclosures it may see, and the police
+    records only for a reader with need to know (None otherwise, never read)."""
+    return {
+        "disclosures": list(disclosures_visible(referral, reader.audiences)),
+        "police": case_police_records(referral) if reader.police_records else None,
+    }

@@ -1,11 +1,22 @@
 """Shapes of the API's requests and responses. Validation of business rules is in services;
 the answers that complete a task are parsed by the task step's own form."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from referrals.models import Referral
 from referrals.selectors import referral_plain_status
 from workflows.engine.models import CaseTask
+from workflows.referral.models import (
+    CaseNote,
+    Deconfliction,
+    Disclosure,
+    GatewayCheck,
+    HomeVisit,
+    HomeVisitRiskAssessment,
+    OutcomeDecision,
+    RiskAssessment,
+)
 
 
 class MyReferralSerializer(serializers.ModelSerializer):
@@ -47,8 +58,136 @@ class CaseSerializer(serializers.ModelSerializer):
         ]
 
 
+class DisclosureSerializer(serializers.ModelSerializer):
+    """Police information shared with the case's partners: what, with whom, on what basis."""
+
+    shared_by = serializers.CharField(source="shared_by.full_name", read_only=True)
+    shared_by_team = serializers.CharField(source="shared_by_team.name", read_only=True)
+    stage = serializers.CharField(
+        read_only=True, help_text="The step it was shared at; empty when shared on its own"
+    )
+
+    class Meta:
+        model = Disclosure
+        fields = ["stage", "text", "audience", "basis", "shared_by", "shared_by_team", "shared_at"]
+        read_only_fields = fields
+
+
+class _RecordSerializer(serializers.ModelSerializer):
+    """A police record, read-only, with who recorded it by name."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            field.read_only = True
+        return fields
+
+
+class DeconflictionSerializer(_RecordSerializer):
+    recorded_by = serializers.CharField(source="recorded_by.full_name")
+
+    class Meta:
+        model = Deconfliction
+        fields = ["outcome", "trigger", "notes", "recorded_by", "recorded_at"]
+
+
+class GatewayCheckSerializer(_RecordSerializer):
+    check = serializers.CharField(source="check_name")
+    recorded_by = serializers.CharField(source="recorded_by.full_name")
+
+    class Meta:
+        model = GatewayCheck
+        fields = ["check", "result", "summary", "recorded_by", "recorded_at"]
+
+
+class PoliceNoteSerializer(_RecordSerializer):
+    author = serializers.CharField(source="author.full_name")
+    team = serializers.CharField(source="team.name")
+
+    class Meta:
+        model = CaseNote
+        fields = ["kind", "text", "author", "team", "created_at"]
+
+
+class RiskAssessmentSerializer(_RecordSerializer):
+    assessed_by = serializers.CharField(source="assessed_by.full_name")
+
+    class Meta:
+        model = RiskAssessment
+        fields = [
+            "engagement_rating",
+            "engagement_evidence",
+            "intent_rating",
+            "intent_evidence",
+            "capability_rating",
+            "capability_evidence",
+            "overall_risk",
+            "summary",
+            "assessed_by",
+            "assessed_at",
+        ]
+
+
+class HomeVisitAssessmentSerializer(_RecordSerializer):
+    assessed_by = serializers.CharField(source="assessed_by.full_name")
+
+    class Meta:
+        model = HomeVisitRiskAssessment
+        fields = ["risks_identified", "controls", "visit_safe", "assessed_by", "assessed_at"]
+
+
+class HomeVisitSerializer(_RecordSerializer):
+    recorded_by = serializers.CharField(source="recorded_by.full_name")
+
+    class Meta:
+        model = HomeVisit
+        fields = ["visited_on", "notes", "recorded_by"]
+
+
+class OutcomeDecisionSerializer(_RecordSerializer):
+    decided_by = serializers.CharField(source="decided_by.full_name")
+
+    class Meta:
+        model = OutcomeDecision
+        fields = [
+            "outcome",
+            "rationale",
+            "handover_to",
+            "handover_notes",
+            "decided_by",
+            "decided_at",
+        ]
+
+
+class PoliceRecordsSerializer(serializers.Serializer):
+    """The police branch's own records (workflows.referral.selectors.PoliceRecords)."""
+
+    deconflictions = DeconflictionSerializer(many=True, read_only=True)
+    gateway_checks = GatewayCheckSerializer(many=True, read_only=True)
+    notes = PoliceNoteSerializer(many=True, read_only=True)
+    risk_assessments = RiskAssessmentSerializer(many=True, read_only=True)
+    home_visit_assessments = HomeVisitAssessmentSerializer(many=True, read_only=True)
+    home_visits = HomeVisitSerializer(many=True, read_only=True)
+    outcome_decisions = OutcomeDecisionSerializer(many=True, read_only=True)
+
+    class Meta:
+        ref_name = "PoliceRecords"
+
+
 class CaseDetailSerializer(CaseSerializer):
+    """A case as a partner reads it (the LA, the panel, the unit under break-glass): the
+    referral and what the police shared with them, never police records.
+
+    Reads `disclosures` from the serializer's context, as the view's selector gave them.
+    """
+
+    disclosures = serializers.SerializerMethodField(
+        help_text="Police information shared with this reader (every disclosure, for the "
+        "police, the region's advisers and break-glass readers)"
+    )
+
     class Meta(CaseSerializer.Meta):
+        ref_name = "CaseDetail"
         fields = CaseSerializer.Meta.fields + [
             "aliases",
             "date_of_birth",
@@ -70,7 +209,27 @@ class CaseDetailSerializer(CaseSerializer):
             "referrer_name",
             "referrer_organisation",
             "referrer_sector",
+            "disclosures",
         ]
+
+    @extend_schema_field(DisclosureSerializer(many=True))
+    def get_disclosures(self, referral) -> list:
+        return DisclosureSerializer(self.context["disclosures"], many=True).data
+
+
+class PoliceCaseDetailSerializer(CaseDetailSerializer):
+    """A case as its CT police team and its region's advisers read it: also the police
+    records (need to know). Reads `police` from the context."""
+
+    police_records = serializers.SerializerMethodField()
+
+    class Meta(CaseDetailSerializer.Meta):
+        ref_name = "PoliceCaseDetail"
+        fields = CaseDetailSerializer.Meta.fields + ["police_records"]
+
+    @extend_schema_field(PoliceRecordsSerializer)
+    def get_police_records(self, referral) -> dict:
+        return PoliceRecordsSerializer(self.context["police"]).data
 
 
 class TaskSerializer(serializers.ModelSerializer):

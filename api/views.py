@@ -15,6 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
+    PolymorphicProxySerializer,
     extend_schema,
     extend_schema_view,
 )
@@ -24,15 +25,18 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from compliance.audit import audit_record
+from compliance.selectors import break_glass_active
 from compliance.services import case_read_record
 from referrals.models import Referral, ReferralStatus
 from referrals.selectors import referrals_for_referrer
 from workflows.engine import services
 from workflows.engine.models import CaseTask
+from workflows.engine.permissions import case_roles
 from workflows.engine.registry import step_complete, step_for
+from workflows.referral.selectors import CaseReader
 
 from . import serializers as s
-from .selectors import cases_for_user, open_tasks_for_user, task_to_complete
+from .selectors import case_detail_records, cases_for_user, open_tasks_for_user, task_to_complete
 
 
 def _record_read(request, referral: Referral, what: str) -> None:
@@ -72,6 +76,25 @@ class CaseFilter(filters.FilterSet):
         fields = ["status", "local_authority", "reference"]
 
 
+_CASE_DETAIL = PolymorphicProxySerializer(
+    component_name="CaseDetailForReader",
+    serializers=[s.CaseDetailSerializer, s.PoliceCaseDetailSerializer],
+    resource_type_field_name=None,
+)
+
+
+@extend_schema_view(
+    retrieve=extend_schema(
+        responses=_CASE_DETAIL,
+        description="A case as this reader may see it (need to know). The case's CT police "
+        "team and its region's advisers get `PoliceCaseDetail`, with `police_records` "
+        "(deconfliction, gateway checks, police notes, risk assessments, home visits, "
+        "outcome decisions) and every disclosure. Everyone else who may see the case (the "
+        "LA's Prevent team, the Channel panel, the Standards and Compliance Unit under "
+        "break-glass) gets `CaseDetail`: no `police_records`, and the disclosures, the "
+        "police information shared with them.",
+    )
+)
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Cases the user's teams work, or a break-glass grant opens. Every read is audited."""
 
@@ -88,9 +111,18 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return s.CaseDetailSerializer if self.action == "retrieve" else s.CaseSerializer
 
     def retrieve(self, request, *args, **kwargs):
+        """The case with police records only for the police and advisers, as on its page."""
         referral = self.get_object()
+        roles = case_roles(request.user, referral)
+        grant = None if roles.staff else break_glass_active(user=request.user, referral=referral)
+        reader = CaseReader.of(roles, break_glass=grant is not None)
         _record_read(request, referral, "api case detail")
-        return Response(self.get_serializer(referral).data)
+        records = case_detail_records(referral, reader)
+        serializer_class = (
+            s.PoliceCaseDetailSerializer if reader.police_records else s.CaseDetailSerializer
+        )
+        context = {**self.get_serializer_context(), **records}
+        return Response(serializer_class(referral, context=context).data)
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)

@@ -29,6 +29,15 @@ from workflows.referral.models import GatewayCheck
 
 CAMDEN, WESTMINSTER, MANCHESTER = "E09000007", "E09000033", "E08000003"
 ALL_CLEAR = {c.value: ("no_trace", "") for c in GatewayCheck.Check}
+# What the police share with partners at a step, and the step's own police-only wording.
+SHARED_AT_GATHERING = "Known to police for online posting only; safe to work with."
+SHARED_AT_RISK = "Medium risk overall; partners can work with the person."
+SHARED_AT_OUTCOME = "Channel support is proportionate; police stay in touch."
+
+
+def sharing(text: str, *, audience: str = "all_partners", basis: str = "ctsa_s38") -> dict:
+    """A police step's sharing summary, as its service takes it."""
+    return {"share_summary": text, "share_with": audience, "share_basis": basis}
 
 
 # --- People --------------------------------------------------------------------------------------
@@ -162,6 +171,7 @@ def police_branch(referral, officer) -> None:
         task=open_task(referral, "police_information_gathering"),
         user=officer,
         summary="Spoke to the school; material confirmed.",
+        **sharing(SHARED_AT_GATHERING, audience="local_authority", basis="crime_and_disorder_s115"),
     )
 
 
@@ -208,6 +218,7 @@ def risk_assess(referral, officer):
         capability_evidence="e",
         overall_risk="medium",
         summary="s",
+        **sharing(SHARED_AT_RISK),
     )
 
 
@@ -229,6 +240,7 @@ def refer_to_channel(people: People, referral) -> Referral:
         user=people.police,
         outcome="channel",
         rationale="Vulnerable; support needed.",
+        **sharing(SHARED_AT_OUTCOME),
     )
     return referral
 
@@ -339,6 +351,7 @@ class ChannelCaseFactory(ThresholdMetCaseFactory):
             user=people.police,
             outcome="channel",
             rationale="Vulnerable; support needed.",
+            **sharing(SHARED_AT_OUTCOME),
         )
 
 
@@ -368,6 +381,92 @@ class ExitedCaseFactory(InSupportFactory):
     def carry(cls, people, referral):
         super().carry(people, referral)
         review(referral, people.la, "exit")
+
+
+# --- A case whose police records must stay with the police ------------------------------------
+
+# Police records, each worded so a page or a response that shows it can be caught.
+POLICE_ONLY = {
+    "deconfliction": "Subject of live operation KESTREL; Prevent may proceed.",
+    "trigger": "Second report from KESTREL's source",
+    "trace": "ViSOR nominal record held since 2019.",
+    "gathering": "Intelligence holdings show contact with a proscribed group.",
+    "risk": "Searched online for weapon components.",
+    "rationale": "Pursue considered; the KESTREL team content for Prevent to lead.",
+    "note": "Source handler reports renewed contact.",
+}
+SHARED_WITH_LA = "Known to police for online posting; safe for the LA to visit."
+SHARED_WITH_ALL = "Medium risk overall; partners can work with the person safely."
+SHARED_WITH_PANEL = "Channel rather than police action: mentoring is proportionate."
+
+
+def police_branch_with_records(referral, officer) -> None:
+    """The police branch, writing every kind of police record, and sharing one thing with the
+    local authority."""
+    services.task_acknowledge(task=open_task(referral, "police_acknowledge"), user=officer)
+    services.police_deconfliction_complete(
+        task=open_task(referral, "police_deconfliction"),
+        user=officer,
+        outcome="conflict_managed",
+        notes=POLICE_ONLY["deconfliction"],
+    )
+    services.police_gateway_checks_complete(
+        task=open_task(referral, "police_gateway_checks"),
+        user=officer,
+        checks=ALL_CLEAR | {"visor": ("trace", POLICE_ONLY["trace"])},
+    )
+    services.police_information_gathering_complete(
+        task=open_task(referral, "police_information_gathering"),
+        user=officer,
+        summary=POLICE_ONLY["gathering"],
+        **sharing(SHARED_WITH_LA, audience="local_authority", basis="crime_and_disorder_s115"),
+    )
+    services.deconfliction_record(
+        referral=referral, user=officer, outcome="conflict_managed", trigger=POLICE_ONLY["trigger"]
+    )
+    services.case_note_add(referral=referral, user=officer, kind="note", text=POLICE_ONLY["note"])
+
+
+class PoliceRecordsBelowThresholdFactory(_CaseFactory):
+    """Police records written, then below the threshold: the LA's outcome and letter is open."""
+
+    @classmethod
+    def carry(cls, people, referral):
+        police_branch_with_records(referral, people.police)
+        la_branch(referral, people.la)
+        decide(referral, people.police, meets=False)
+
+
+class PoliceRecordsChannelFactory(_CaseFactory):
+    """Referred to Channel with every kind of police record, and one disclosure to each
+    audience: the LA at information gathering, all partners at the risk assessment, the
+    panel at the outcome."""
+
+    @classmethod
+    def carry(cls, people, referral):
+        police_branch_with_records(referral, people.police)
+        la_branch(referral, people.la)
+        decide(referral, people.police, meets=True)
+        services.risk_assessment_complete(
+            task=open_task(referral, "risk_assessment"),
+            user=people.police,
+            engagement_rating="medium",
+            engagement_evidence="Shares the material.",
+            intent_rating="low",
+            intent_evidence="None stated.",
+            capability_rating="medium",
+            capability_evidence=POLICE_ONLY["risk"],
+            overall_risk="medium",
+            summary="Medium.",
+            **sharing(SHARED_WITH_ALL),
+        )
+        services.outcome_decide(
+            task=open_task(referral, "outcome_decision"),
+            user=people.police,
+            outcome="channel",
+            rationale=POLICE_ONLY["rationale"],
+            **sharing(SHARED_WITH_PANEL, audience="panel"),
+        )
 
 
 # --- Reading pages ------------------------------------------------------------------------------

@@ -285,6 +285,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The risk ratings are one choice set, however many fields use it.
+    "ENUM_NAME_OVERRIDES": {"RatingEnum": "workflows.engine.models.Rating"},
 }
 
 SESSION_COOKIE_HTTPONLY = True

@@ -87,6 +87,15 @@ def _errors(page, *texts):
         expect(summary).to_contain_text(text)
 
 
+def _share(page, text, audience="All partners on the case (local authority and panel)"):
+    """A police step's sharing summary: what partners may see, with whom, on what basis."""
+    page.get_by_label("What can be shared with the local authority and panel?").fill(text)
+    _group(page, "Who can see it?").get_by_label(audience, exact=True).check()
+    _group(page, "Lawful basis for sharing").get_by_label(
+        "Counter-Terrorism and Security Act 2015 s.38"
+    ).check()
+
+
 def _open_my_task(page, title, referral, axe=None):
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Your tasks").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your tasks")
@@ -267,10 +276,15 @@ def _police_pages(page, axe, sign_in, london, referral):
 
     _open_my_task(page, "Information gathering", referral)
     _submit(page, "Record the information gathered")
-    _errors(page, "Summarise the information gathered")
+    _errors(
+        page,
+        "Summarise the information gathered",
+        "Enter what can be shared with the local authority and panel",
+    )
     axe()
     page.get_by_label("What information has been gathered?").fill("Spoke to the school.")
     page.get_by_label("Contact with the referrer (optional)").fill("Called the DSL on Monday.")
+    _share(page, "Nothing to share", audience="The local authority's Prevent team")
     _submit(page, "Record the information gathered")
     _banner(page, "Information gathering recorded")
 
@@ -361,6 +375,7 @@ def test_branches_in_either_order_then_threshold_and_outcome(
         )
     _group(page, "Overall risk level").get_by_label("Medium").check()
     page.get_by_label("Summary of the assessment").fill("Medium risk overall.")
+    _share(page, "Medium risk; partners can work with Taylor.")
     _submit(page, "Record the risk assessment")
     _banner(page, "Risk assessment recorded")
 
@@ -395,10 +410,25 @@ def test_branches_in_either_order_then_threshold_and_outcome(
         "Risk best managed by police with partners."
     )
     _submit(page, "Record the outcome")
+    _errors(page, "The case goes on with partners")
+    _share(page, "Police will lead, with the school and the LA.")
+    _submit(page, "Record the outcome")
     _banner(page, "Outcome recorded")
     expect(page.locator("main")).to_contain_text("Police-led partnership")
     axe()
     assert ReferralProcess.objects.get(referral=referral).outcome == "police_led"
+
+    # The local authority sees what the police shared, never their records.
+    sign_in(london.la, check=False)
+    page.goto(f"/cases/{referral.public_id}/")
+    shared = page.locator("#shared")
+    expect(shared).to_have_text("Police information shared with you")
+    main = page.locator("main")
+    expect(main).to_contain_text("Medium risk; partners can work with Taylor.")
+    expect(main).to_contain_text("Police will lead, with the school and the LA.")
+    expect(main).not_to_contain_text("Named in a 2024 report")
+    expect(main).not_to_contain_text("Risk best managed by police with partners.")
+    axe()
 
 
 def test_below_threshold_for_an_under_18_is_assured_then_closed_with_a_letter(

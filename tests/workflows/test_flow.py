@@ -14,6 +14,7 @@ from tests.cases import (
     open_task,
     open_tasks,
     police_branch,
+    sharing,
     submit_referral,
 )
 from workflows.engine.permissions import VIEW_CASE, WORK_TASK
@@ -107,12 +108,14 @@ def test_meets_threshold_then_each_outcome(people, referral, outcome, extra, sta
         capability_evidence="None",
         overall_risk="medium",
         summary="Medium risk overall.",
+        **sharing("Shared with partners."),
     )
     services.outcome_decide(
         task=open_task(referral, "outcome_decision"),
         user=people.police,
         outcome=outcome,
         rationale="Reasoned decision.",
+        **sharing("Shared with partners."),
         **extra,
     )
     referral.refresh_from_db()
@@ -366,6 +369,7 @@ class TestMandatoryFields:
             capability_evidence="e",
             overall_risk="low",
             summary="s",
+            **sharing("Shared with partners."),
         )
         with pytest.raises(ApplicationError) as error:
             services.outcome_decide(
@@ -389,6 +393,7 @@ class TestMandatoryFields:
                 capability_evidence="e",
                 overall_risk="low",
                 summary="s",
+                **sharing("Shared with partners."),
             )
         assert error.value.field == "engagement_evidence"
 

@@ -9,7 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from bench.casegen import bulk_cases
-from tests.cases import la_branch, open_task, police_branch, submit_referral
+from tests.cases import la_branch, open_task, police_branch, sharing, submit_referral
+from tests.compliance.factories import break_glass_granted, linked_investigation
 from workflows.engine import services as engine
 from workflows.referral import services
 
@@ -92,7 +93,35 @@ def police_branch_after_ack(referral, people):
         task=open_task(referral, "police_information_gathering"),
         user=people.police,
         summary="Gathered.",
+        **sharing("Nothing to share."),
     )
+
+
+@pytest.mark.parametrize("who", ["police", "adviser", "la", "compliance"])
+def test_the_case_page_does_not_grow_with_police_records_or_disclosures(client, people, who):
+    """Each reader's page, with or without police records, reads a fixed number of times."""
+    referral = submit_referral(people.referrer)
+    police_branch(referral, people.police)
+    la_branch(referral, people.la)
+    if who == "compliance":
+        linked_investigation(referral, people.compliance)
+        break_glass_granted(people.compliance, referral, reason="Complaint")
+    case_url = f"/cases/{referral.public_id}/"
+    client.force_login(getattr(people, who))
+    before = queries(client, case_url)
+    for n in range(10):
+        services.deconfliction_record(
+            referral=referral, user=people.police, outcome="no_conflict", trigger=f"Report {n}"
+        )
+        services.case_note_add(referral=referral, user=people.police, kind="note", text=f"P {n}")
+        services.case_note_add(referral=referral, user=people.la, kind="note", text=f"LA {n}")
+        for audience in ("local_authority", "panel", "all_partners"):
+            services.disclosure_record(
+                referral=referral,
+                user=people.police,
+                **sharing(f"Shared {n}", audience=audience, basis="consent"),
+            )
+    assert queries(client, case_url) == before
 
 
 @pytest.mark.parametrize("size", [10, 500])

@@ -26,6 +26,7 @@ from tests.cases import (
     open_task,
     open_tasks,
     police_branch,
+    sharing,
     submit_referral,
 )
 from workflows.engine import services as engine
@@ -47,6 +48,7 @@ from workflows.models import (
     ThresholdDecision,
 )
 from workflows.referral import services
+from workflows.referral.services import SHARE_REQUIRED
 
 ERROR_SUMMARY = b"govuk-error-summary"
 INSIDERS = ["police", "police2", "la", "la2", "adviser", "adviser2"]
@@ -98,6 +100,7 @@ def _risk_assessed(referral, people):
         capability_evidence="None",
         overall_risk="medium",
         summary="Medium.",
+        **sharing("Shared with partners."),
     )
 
 
@@ -410,6 +413,7 @@ def _risk_assessed_after_threshold(referral, people):
         capability_evidence="e",
         overall_risk="low",
         summary="s",
+        **sharing("Shared with partners."),
     )
 
 
@@ -471,7 +475,10 @@ EVERY_PROBLEM = {
     "police_gateway_checks": {
         f"{c.value}_result": [f"Select a result for {c.label}"] for c in GATEWAY
     },
-    "police_information_gathering": {"summary": ["Summarise the information gathered"]},
+    "police_information_gathering": {
+        "summary": ["Summarise the information gathered"],
+        "share_summary": [SHARE_REQUIRED],
+    },
     "la_initial_discussion": {
         "held_on": ["Enter the date of the discussion"],
         "summary": ["Summarise the discussion with the referrer"],
@@ -503,6 +510,7 @@ EVERY_PROBLEM = {
         "capability_evidence": ["Give the evidence for the rating of capability to cause harm"],
         "overall_risk": ["Select the overall risk level"],
         "summary": ["Summarise the assessment"],
+        "share_summary": [SHARE_REQUIRED],
     },
     "outcome_decision": {
         "outcome": ["Select the outcome"],
@@ -748,6 +756,7 @@ def test_a_channel_task_is_worked_on_the_one_task_page(as_user, people, referral
         user=people.police,
         outcome="channel",
         rationale="Needs support",
+        **sharing("Needs support from the panel."),
     )
     task = open_task(referral, "adoption_decision")
     page = as_user("panel").get(f"/tasks/{task.pk}/")
@@ -793,7 +802,12 @@ def test_a_referral_carried_through_the_pages_to_channel(client, people, referra
         {f"{c.value}_result": "no_trace" for c in GatewayCheck.Check}
         | {"firearms_result": "not_done", "firearms_summary": "No licence system access"},
     )
-    work(people.police, "police_information_gathering", {"summary": "Spoke to the school"})
+    shared = {"share_with": "all_partners", "share_basis": "ctsa_s38"}
+    work(
+        people.police,
+        "police_information_gathering",
+        {"summary": "Spoke to the school", "share_summary": "Nothing to share", **shared},
+    )
     work(
         people.police,
         "threshold_decision",
@@ -812,9 +826,14 @@ def test_a_referral_carried_through_the_pages_to_channel(client, people, referra
     work(
         people.police,
         "risk_assessment",
-        {**factors, "overall_risk": "medium", "summary": "Medium overall"},
+        {**factors, "overall_risk": "medium", "summary": "Medium overall", **shared}
+        | {"share_summary": "Medium risk; safe to work with"},
     )
-    work(people.police, "outcome_decision", {"outcome": "channel", "rationale": "Needs support"})
+    work(
+        people.police,
+        "outcome_decision",
+        {"outcome": "channel", "rationale": "Needs support", "share_summary": "Mentoring"} | shared,
+    )
     referral.refresh_from_db()
     assert referral.process.outcome == ReferralProcess.Outcome.CHANNEL
     assert GatewayCheck.objects.get(referral=referral, check_name="firearms").result == "not_done"

@@ -94,6 +94,9 @@ def _to_channel(referral: Referral, police, lead) -> None:
         task=_open_task(referral, "police_information_gathering"),
         user=police,
         summary="Spoke to the school; the videos are confirmed.",
+        share_summary="Nothing to share beyond the referral.",
+        share_with="local_authority",
+        share_basis="crime_and_disorder_s115",
     )
     services.task_acknowledge(task=_open_task(referral, "la_acknowledge"), user=lead)
     services.la_initial_discussion_complete(
@@ -136,12 +139,19 @@ def _to_channel(referral: Referral, police, lead) -> None:
         capability_evidence="No access to weapons found.",
         overall_risk="medium",
         summary="Vulnerable; multi-agency support is the right response.",
+        share_summary="Medium risk: fascinated by attack footage, no intent or capability "
+        "found. Safe for partners to work with.",
+        share_with="all_partners",
+        share_basis="ctsa_s38",
     )
     services.outcome_decide(
         task=_open_task(referral, "outcome_decision"),
         user=police,
         outcome="channel",
         rationale="Meets the threshold; support through Channel is proportionate.",
+        share_summary="Referred to Channel for mentoring and help at school.",
+        share_with="panel",
+        share_basis="ctsa_s38",
     )
 
 

@@ -22,7 +22,7 @@ def _meetings(task):
     return selectors.meeting_choices(task.case.team_id)
 
 
-def _context(task) -> dict:
+def _context(task, user) -> dict:
     """What the panel sees of the case while working a Channel task."""
     context = selectors.task_page_context(task)
     stage = task.flow_task.name

@@ -93,6 +93,14 @@ class CaseRoles:
     def staff(self) -> bool:
         return self.police or self.local_authority or self.adviser or self.panel
 
+    @property
+    def police_records(self) -> bool:
+        """Need to know: the police branch's own records (deconfliction, gateway checks,
+        police notes, risk assessment, outcome rationale) are the case's CT police team's and
+        its region's advisers'. The LA, the panel and break-glass readers see only what the
+        police chose to share with them."""
+        return self.police or self.adviser
+
 
 def case_roles(user, referral: Referral) -> CaseRoles:
     """The one definition of "member of the case's police / LA / advisers / panel team"."""
@@ -126,6 +134,13 @@ def is_case_panel_member(user, referral: Referral) -> bool:
 def is_region_adviser(user, referral: Referral) -> bool:
     """A regional Prevent adviser of the region the case is in now."""
     return case_roles(user, referral).adviser
+
+
+@rules.predicate
+def may_see_police_records(user, referral: Referral) -> bool:
+    """A member of the case's CT police team or an adviser of its current region: nobody else,
+    whatever else they may see of the case (a break-glass grant is not team membership)."""
+    return case_roles(user, referral).police_records
 
 
 @rules.predicate
@@ -164,10 +179,20 @@ def is_task_region_adviser(user, task) -> bool:
     return is_adviser_for(user, task.case.referral.region_id)
 
 
+def is_police_step(task) -> bool:
+    """A step of the police branch (worked by the case's CT police team): its page, open or
+    completed, shows police records."""
+    return task.case.team.kind == Team.Kind.CTP_PREVENT
+
+
 @rules.predicate
 def may_see_task(user, task) -> bool:
-    """A task page is case content: the case must be visible to the user *now*."""
-    if not can_view_case(user, task.case.referral):
+    """A task page is case content: the case must be visible to the user *now*, and the page
+    of a police step only to those who may see police records."""
+    referral = task.case.referral
+    if not can_view_case(user, referral):
+        return False
+    if is_police_step(task) and not may_see_police_records(user, referral):
         return False
     return is_task_team_member(user, task) or is_task_region_adviser(user, task)
 
@@ -187,6 +212,7 @@ rules.add_rule("is_case_police", is_case_police)
 rules.add_rule("is_case_local_authority", is_case_local_authority)
 rules.add_rule("is_case_panel_member", is_case_panel_member)
 rules.add_rule("is_region_adviser", is_region_adviser)
+rules.add_rule("may_see_police_records", may_see_police_records)
 rules.add_rule("is_panel_chair", is_panel_chair)
 rules.add_rule("is_case_staff", is_case_staff)
 rules.add_rule("is_task_team_member", is_task_team_member)

@@ -43,8 +43,9 @@ class Step:
     submit: str = "Save and continue"
     # Who may complete it; by default a member of the team that owns the task now.
     may_work: Callable[[Any, Any], bool] = is_task_team_member
-    # Extra context for the page, and where the user goes after completing the step.
-    context: Callable[[Any], dict] = field(default=lambda task: {})
+    # Extra context for the page (`context(task, user)`: what this reader may see), and where
+    # the user goes after completing the step.
+    context: Callable[[Any, Any], dict] = field(default=lambda task, user: {})
     after: Callable[[Any, Any], str] | None = None
 
 
@@ -125,3 +126,8 @@ def stage_titles() -> dict[str, str]:
             if step is not None and step.team != UNIT:
                 titles[node.name] = str(node.task_title or node.name.replace("_", " "))
     return titles
+
+
+def stages_of_team(kind: str) -> frozenset[str]:
+    """The node names of every registered step worked by teams of this kind."""
+    return frozenset(name for (_, name), step in _steps.items() if step.team == kind)

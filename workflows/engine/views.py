@@ -84,7 +84,7 @@ def task_page(request: HttpRequest, task_pk: int, **kwargs) -> HttpResponse:
         "case_url": case_url(referral),
         "submit": step.submit if step else "",
         "form": form,
-        **(step.context(task) if step else {}),
+        **(step.context(task, request.user) if step else {}),
     }
     template = step.template if workable else "workflows/tasks/_base.html"
     return render(request, template, context, status=status)

@@ -153,6 +153,10 @@ class _Case:
             summary="Spoke to the school; the material is as described.",
             sources="Police national systems; school records.",
             referrer_contact="Called the designated safeguarding lead.",
+            share_summary="Previous Prevent contact through the school in 2023; nothing else "
+            "known to police that the local authority needs now.",
+            share_with="local_authority",
+            share_basis="crime_and_disorder_s115",
         )
 
     def la_started(self):
@@ -204,14 +208,29 @@ class _Case:
             capability_evidence="No access to weapons found.",
             overall_risk=overall,
             summary="Engaged with the ideology; some intent; little capability.",
+            share_summary="Medium risk overall: engaged with the ideology, little capability. "
+            "Partners can work with the person safely.",
+            share_with="all_partners",
+            share_basis="ctsa_s38",
         )
 
     def outcome(self, outcome: str, **extra):
+        sharing = (
+            {
+                "share_summary": "Support from partners is proportionate; police will stay "
+                "in touch with the panel.",
+                "share_with": "all_partners",
+                "share_basis": "ctsa_s38",
+            }
+            if outcome in ("channel", "police_led")
+            else {}
+        )
         services.outcome_decide(
             task=self.task("outcome_decision"),
             user=self.police,
             outcome=outcome,
             rationale="The risk assessment and partners' views support this outcome.",
+            **sharing,
             **extra,
         )
 

@@ -27,6 +27,7 @@ from .models import (
     BelowThresholdOutcome,
     CaseNote,
     Deconfliction,
+    Disclosure,
     GatewayCheck,
     OutcomeDecision,
     SafeguardingChecks,
@@ -105,13 +106,58 @@ class GatewayChecksForm(ServiceForm):
             add_service_error(self, ApplicationError(errors=others, code=exc.code))
 
 
-class InformationGatheringForm(ServiceForm):
+SHARE_HINT = (
+    "Partners see this, never the police records themselves. Give what they need to safeguard "
+    "and support the person, not intelligence or details of a live investigation. If nothing "
+    "can be shared, write “Nothing to share”."
+)
+
+
+def sharing_fields(label: str):
+    """The sharing summary a police step records as a disclosure: text, audience, basis."""
+    return {
+        "share_summary": textarea(label, hint=SHARE_HINT, rows=4, noun="What can be shared"),
+        "share_with": radios(
+            "Who can see it?",
+            Disclosure.Audience.choices,
+            invalid="Select who the police information can be shared with",
+        ),
+        "share_basis": radios(
+            "Lawful basis for sharing",
+            Disclosure.Basis.choices,
+            invalid="Select the lawful basis for sharing the information",
+        ),
+    }
+
+
+class SharingForm(ServiceForm):
+    """A police step's answers, then what of them the police share with partners."""
+
+    SHARING = ("share_summary", "share_with", "share_basis")
+    share_label = "What can be shared with the local authority and panel?"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(sharing_fields(self.share_label))
+
+    def sharing(self):
+        return [self[name] for name in self.SHARING]
+
+    def own_fields(self):
+        return [field for field in self if field.name not in self.SHARING]
+
+
+class InformationGatheringForm(SharingForm):
     summary = textarea(
         "What information has been gathered?",
-        hint="Include what police systems and partners hold about the person",
+        hint="Police only: include what police systems and partners hold about the person",
     )
     sources = textarea("Sources consulted (optional)", rows=3)
     referrer_contact = textarea("Contact with the referrer (optional)", rows=3)
+
+
+class DisclosureForm(SharingForm):
+    """Sharing police information with partners from the case page, between steps."""
 
 
 class InitialDiscussionForm(ServiceForm):
@@ -173,7 +219,9 @@ class ThresholdForm(ServiceForm):
     )
     rationale = textarea(
         "Why have you reached this decision?",
-        hint="Say how the evidence meets or does not meet each part of the threshold",
+        hint="Say how the evidence meets or does not meet each part of the threshold. The "
+        "local authority and panel see this decision and its rationale: keep police-only "
+        "detail out of it",
     )
 
 
@@ -229,9 +277,10 @@ FACTORS = (
 )
 
 
-class RiskAssessmentForm(ServiceForm):
+class RiskAssessmentForm(SharingForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        sharing = {name: self.fields.pop(name) for name in self.SHARING}
         for factor, label in FACTORS:
             lower = f"{label[0].lower()}{label[1:]}"
             self.fields[f"{factor}_rating"] = radios(label, Rating.choices, invalid=f"Rate {lower}")
@@ -242,12 +291,17 @@ class RiskAssessmentForm(ServiceForm):
             "Overall risk level", Rating.choices, invalid="Select the overall risk level"
         )
         self.fields["summary"] = textarea("Summary of the assessment")
+        self.fields.update(sharing)
 
     def factors(self):
         return [(self[f"{f}_rating"], self[f"{f}_evidence"]) for f, _ in FACTORS]
 
 
-class OutcomeForm(ServiceForm):
+class OutcomeForm(SharingForm):
+    share_label = (
+        "What can be shared with the local authority and panel? (needed if the case goes to "
+        "Channel or a police-led partnership)"
+    )
     outcome = radios(
         "What is the outcome?", OutcomeDecision.Outcome.choices, invalid="Select the outcome"
     )

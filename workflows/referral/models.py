@@ -338,3 +338,52 @@ class CaseTransfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_local_authority} → {self.to_local_authority}"
+
+
+class Disclosure(models.Model):
+    """What the police chose to share with the case's partners, with whom and on what basis.
+
+    Police records stay with the police and the region's advisers (need to know); a
+    disclosure is the one way their content reaches the local authority and the Channel
+    panel. Written at information gathering, risk assessment and the outcome decision (or on
+    its own from the case page), never changed afterwards.
+    """
+
+    class Audience(models.TextChoices):
+        LOCAL_AUTHORITY = "local_authority", "The local authority's Prevent team"
+        PANEL = "panel", "The Channel panel"
+        ALL_PARTNERS = "all_partners", "All partners on the case (local authority and panel)"
+
+    class Basis(models.TextChoices):
+        CHILDREN_ACT_S47 = "children_act_s47", "Safeguarding (Children Act 1989 s.47)"
+        CRIME_AND_DISORDER_S115 = "crime_and_disorder_s115", "Crime and Disorder Act 1998 s.115"
+        CTSA_S38 = "ctsa_s38", "Counter-Terrorism and Security Act 2015 s.38"
+        CONSENT = "consent", "Consent"
+
+    referral = models.ForeignKey(
+        "referrals.Referral", on_delete=models.CASCADE, related_name="disclosures"
+    )
+    stage = models.CharField(max_length=50, help_text="The step it was shared at, if any")
+    audience = models.CharField(max_length=20, choices=Audience.choices)
+    basis = models.CharField(max_length=30, choices=Basis.choices)
+    text = models.TextField()
+    shared_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    shared_by_team = models.ForeignKey("regions.Team", on_delete=models.PROTECT, related_name="+")
+    shared_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["shared_at", "pk"]
+        indexes = [models.Index(fields=["referral", "audience"])]
+
+    def __str__(self) -> str:
+        return f"Shared with {self.get_audience_display()}"
+
+    @classmethod
+    def audiences_reaching(cls, *, local_authority: bool, panel: bool) -> frozenset[str]:
+        """The audiences whose disclosures reach a member of the LA team and/or the panel."""
+        reach: set[str] = set()
+        if local_authority:
+            reach |= {cls.Audience.LOCAL_AUTHORITY, cls.Audience.ALL_PARTNERS}
+        if panel:
+            reach |= {cls.Audience.PANEL, cls.Audience.ALL_PARTNERS}
+        return frozenset(reach)

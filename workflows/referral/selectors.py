@@ -32,11 +32,12 @@ from regions.models import LocalAuthority, Team, TeamMembership
 
 from ..engine.models import OPEN_STATUSES, CaseTask
 from ..engine.permissions import (
+    CaseRoles,
     adviser_region_ids,
     may_view_case,
     tasks_workable_by,
 )
-from ..engine.registry import stage_titles
+from ..engine.registry import stage_titles, stages_of_team
 from ..engine.selectors import running_pause_exists
 from .flows import ReferralFlow
 from .models import (
@@ -44,6 +45,7 @@ from .models import (
     CaseNote,
     CaseTransfer,
     Deconfliction,
+    Disclosure,
     GatewayCheck,
     HomeVisit,
     HomeVisitRiskAssessment,
@@ -53,6 +55,7 @@ from .models import (
     SafeguardingChecks,
     ThresholdDecision,
 )
+from .permissions import disclosure_audiences_for, disclosures_visible
 
 QUEUE_PAGE_SIZE = 25
 TASKS_PAGE_SIZE = 50
@@ -245,77 +248,37 @@ def case_for_user(user, public_id) -> Referral:
 
 
 @dataclass
-class CasePage:
-    referral: Referral
-    open_tasks: list[CaseTask]
-    done_tasks: list[CaseTask]
-    duplicates: list[PossibleDuplicate]
-    attachments: list[Attachment]
+class PoliceRecords:
+    """The police branch's own records: for the case's CT police team and its region's
+    advisers only (`CaseRoles.police_records`). Others see the disclosures instead."""
+
     deconflictions: list[Deconfliction]
     gateway_checks: list[GatewayCheck]
     notes: list[CaseNote]
-    initial_discussion: InitialDiscussion | None
-    safeguarding: SafeguardingChecks | None
-    threshold_decisions: list[ThresholdDecision]
-    below_threshold: object | None
     risk_assessments: list[RiskAssessment]
     home_visit_assessments: list[HomeVisitRiskAssessment]
     home_visits: list[HomeVisit]
     outcome_decisions: list[OutcomeDecision]
-    transfers: list[CaseTransfer]
-
-    @property
-    def pending_duplicates(self) -> list[PossibleDuplicate]:
-        return [d for d in self.duplicates if d.decision == PossibleDuplicate.Decision.PENDING]
-
-    @property
-    def is_repeat(self) -> bool:
-        return any(d.decision != PossibleDuplicate.Decision.DISMISSED for d in self.duplicates)
 
     @property
     def safe_home_visit_assessment(self) -> bool:
         return any(a.visit_safe for a in self.home_visit_assessments)
 
 
-def case_page_data(referral: Referral) -> CasePage:
-    """Everything the case page shows: one query per kind of record, whatever their number."""
-    tasks = list(
-        CaseTask.objects.filter(referral=referral)
-        .select_related("task__owner", "team")
-        .annotate(paused=_running_pause())
-        .order_by("created_at", "pk")
-    )
-    return CasePage(
-        referral=referral,
-        open_tasks=[t for t in tasks if t.is_open],
-        done_tasks=[t for t in tasks if not t.is_open],
-        duplicates=list(
-            PossibleDuplicate.objects.filter(referral=referral)
-            .select_related("earlier", "decided_by")
-            .order_by("-score", "pk")
-        ),
-        attachments=list(referral.attachments.order_by("uploaded_at", "pk")),
+def case_police_records(referral: Referral) -> PoliceRecords:
+    """One query per kind of police record. Call only for a reader who may see them."""
+    return PoliceRecords(
         deconflictions=list(
             Deconfliction.objects.filter(referral=referral).select_related("recorded_by")
         ),
         gateway_checks=list(
             GatewayCheck.objects.filter(referral=referral).select_related("recorded_by")
         ),
-        notes=list(CaseNote.objects.filter(referral=referral).select_related("author", "team")),
-        initial_discussion=InitialDiscussion.objects.filter(referral=referral)
-        .select_related("held_by", "held_by_team", "confirmed_by")
-        .first(),
-        safeguarding=SafeguardingChecks.objects.filter(referral=referral)
-        .select_related("recorded_by")
-        .first(),
-        threshold_decisions=list(
-            ThresholdDecision.objects.filter(referral=referral).select_related(
-                "decided_by", "reviewed_by"
-            )
+        notes=list(
+            CaseNote.objects.filter(referral=referral, team__kind=Team.Kind.CTP_PREVENT)
+            .select_related("author", "team")
+            .order_by("created_at", "pk")
         ),
-        below_threshold=BelowThresholdOutcome.objects.filter(referral=referral)
-        .select_related("recorded_by")
-        .first(),
         risk_assessments=list(
             RiskAssessment.objects.filter(referral=referral).select_related("assessed_by")
         ),
@@ -332,24 +295,182 @@ def case_page_data(referral: Referral) -> CasePage:
         outcome_decisions=list(
             OutcomeDecision.objects.filter(referral=referral).select_related("decided_by")
         ),
+    )
+
+
+@dataclass(frozen=True)
+class CaseReader:
+    """What of a case one reader may see: police records or not, and which disclosures."""
+
+    police_records: bool
+    audiences: frozenset[str] | None  # None: every disclosure
+
+    @classmethod
+    def of(cls, roles: CaseRoles, *, break_glass: bool = False) -> "CaseReader":
+        return cls(
+            police_records=roles.police_records,
+            audiences=disclosure_audiences_for(roles, break_glass=break_glass),
+        )
+
+
+@dataclass
+class CasePage:
+    referral: Referral
+    reader: CaseReader
+    open_tasks: list[CaseTask]
+    done_tasks: list[CaseTask]
+    duplicates: list[PossibleDuplicate]
+    attachments: list[Attachment]
+    notes: list[CaseNote]
+    initial_discussion: InitialDiscussion | None
+    safeguarding: SafeguardingChecks | None
+    threshold_decisions: list[ThresholdDecision]
+    below_threshold: object | None
+    transfers: list[CaseTransfer]
+    disclosures: list[Disclosure]
+    # The police branch's records, or None for a reader without need to know.
+    police: PoliceRecords | None
+
+    @property
+    def pending_duplicates(self) -> list[PossibleDuplicate]:
+        return [d for d in self.duplicates if d.decision == PossibleDuplicate.Decision.PENDING]
+
+    @property
+    def is_repeat(self) -> bool:
+        return any(d.decision != PossibleDuplicate.Decision.DISMISSED for d in self.duplicates)
+
+    @property
+    def safe_home_visit_assessment(self) -> bool:
+        return self.police is not None and self.police.safe_home_visit_assessment
+
+
+def case_page_data(referral: Referral, reader: CaseReader) -> CasePage:
+    """Everything the case page shows this reader: one query per kind of record, whatever
+    their number. Police records are not even read for a reader without need to know."""
+    tasks = list(
+        CaseTask.objects.filter(referral=referral)
+        .select_related("task__owner", "team")
+        .annotate(paused=_running_pause())
+        .order_by("created_at", "pk")
+    )
+    return CasePage(
+        referral=referral,
+        reader=reader,
+        open_tasks=[t for t in tasks if t.is_open],
+        done_tasks=[t for t in tasks if not t.is_open],
+        duplicates=list(
+            PossibleDuplicate.objects.filter(referral=referral)
+            .select_related("earlier", "decided_by")
+            .order_by("-score", "pk")
+        ),
+        attachments=list(referral.attachments.order_by("uploaded_at", "pk")),
+        notes=list(
+            CaseNote.objects.filter(referral=referral)
+            .exclude(team__kind=Team.Kind.CTP_PREVENT)
+            .select_related("author", "team")
+            .order_by("created_at", "pk")
+        ),
+        initial_discussion=InitialDiscussion.objects.filter(referral=referral)
+        .select_related("held_by", "held_by_team", "confirmed_by")
+        .first(),
+        safeguarding=SafeguardingChecks.objects.filter(referral=referral)
+        .select_related("recorded_by")
+        .first(),
+        threshold_decisions=list(
+            ThresholdDecision.objects.filter(referral=referral).select_related(
+                "decided_by", "reviewed_by"
+            )
+        ),
+        below_threshold=BelowThresholdOutcome.objects.filter(referral=referral)
+        .select_related("recorded_by")
+        .first(),
         transfers=list(
             CaseTransfer.objects.filter(referral=referral)
             .select_related("from_local_authority", "to_local_authority", "transferred_by")
             .order_by("transferred_at", "pk")
         ),
+        disclosures=list(disclosures_visible(referral, reader.audiences)),
+        police=case_police_records(referral) if reader.police_records else None,
     )
 
 
-def case_timeline(referral: Referral) -> list[AuditEvent]:
-    """Every recorded event of the case, newest first (reads are in the audit explorer)."""
+# Events that record a police record itself: kept from the timeline of a reader without need
+# to know. Task events of police steps stay (the steps completed are shared) without detail.
+POLICE_EVENTS = frozenset(
+    {
+        "deconfliction.recorded",
+        "risk_assessment.recorded",
+        "home_visit.risk_assessed",
+        "home_visit.recorded",
+        "outcome.decided",
+    }
+)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One event as a reader may see it (the audit row itself is never changed)."""
+
+    action: str
+    occurred_at: object
+    actor: object
+    actor_id: int | None
+    actor_email: str
+    team: str
+    reason: str
+    detail: dict
+
+
+def _timeline_entry(
+    event: AuditEvent, police_stages: frozenset[str], reader: CaseReader
+) -> TimelineEntry | None:
+    """The event as a reader without need to know sees it, or None if it is police content
+    (or a disclosure made to other partners)."""
+    detail = event.detail or {}
+    if event.action in POLICE_EVENTS:
+        return None
+    if (
+        event.action == "disclosure.recorded"
+        and reader.audiences is not None
+        and detail.get("audience") not in reader.audiences
+    ):
+        return None
+    if event.action == "case_note.added" and detail.get("team_kind") == Team.Kind.CTP_PREVENT:
+        return None
+    withheld = event.action.startswith("task.") and detail.get("stage") in police_stages
+    return TimelineEntry(
+        action=event.action,
+        occurred_at=event.occurred_at,
+        actor=event.actor,
+        actor_id=event.actor_id,
+        actor_email=event.actor_email,
+        team=event.team,
+        reason="" if withheld else event.reason,
+        detail={"stage": detail["stage"]} if withheld else detail,
+    )
+
+
+def case_timeline(referral: Referral, reader: CaseReader) -> list[AuditEvent | TimelineEntry]:
+    """Every recorded event of the case, newest first (reads are in the audit explorer).
+
+    A reader without need to know does not see events recording police records, nor the
+    outcome, notes or results in the events of police steps (a gateway check's trace, a
+    deconfliction outcome): only that the step was done; and sees only the disclosures made
+    to them.
+    """
     if not referral.reference:
         return []
-    return list(
+    events = list(
         AuditEvent.objects.filter(case_reference=referral.reference)
         .exclude(action__in=READ_ACTIONS)
         .select_related("actor")
         .order_by("-pk")
     )
+    if reader.police_records:
+        return events
+    police_stages = stages_of_team(Team.Kind.CTP_PREVENT)
+    entries = (_timeline_entry(event, police_stages, reader) for event in events)
+    return [entry for entry in entries if entry is not None]
 
 
 def transfer_destinations(referral: Referral) -> QuerySet[LocalAuthority]:

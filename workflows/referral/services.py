@@ -28,6 +28,7 @@ from ..engine.permissions import (
     may_view_case,
 )
 from ..engine.services import (
+    CONTINUING_OUTCOMES,
     case_audit,
     case_status_record,
     task_complete,
@@ -39,6 +40,7 @@ from .models import (
     CaseNote,
     CaseTransfer,
     Deconfliction,
+    Disclosure,
     GatewayCheck,
     HomeVisit,
     HomeVisitRiskAssessment,
@@ -195,7 +197,9 @@ def case_note_add(*, referral: Referral, user, kind: str, text: str) -> CaseNote
         team=team,
         author=user,
     )
-    case_audit("case_note.added", user=user, referral=referral, obj=note, kind=kind)
+    case_audit(
+        "case_note.added", user=user, referral=referral, obj=note, kind=kind, team_kind=team.kind
+    )
     return note
 
 
@@ -248,14 +252,133 @@ def initial_discussion_record(
     return discussion
 
 
+# --- Sharing police information with partners --------------------------------------------
+
+SHARE_REQUIRED = (
+    "Enter what can be shared with the local authority and panel, or write “Nothing to share”"
+)
+
+
+def _sharing_check(
+    problems: Problems,
+    *,
+    share_summary: str,
+    share_with: str,
+    share_basis: str,
+    required: str | None,
+) -> str:
+    """Check a sharing summary and its audience and lawful basis, adding every problem.
+
+    `required` is the message when a summary is needed here (None: optional). A summary, once
+    written, always needs whom it is for and the basis in law for sharing it.
+    """
+    share_summary = (share_summary or "").strip()
+    if required:
+        problems.required(share_summary, "share_summary", required)
+    elif not share_summary and (share_with or share_basis):
+        problems.add("share_summary", "Enter what can be shared, or leave who and why blank")
+    if share_summary:
+        problems.check(
+            share_with in Disclosure.Audience.values,
+            "share_with",
+            "Select who the police information can be shared with",
+        )
+        problems.check(
+            share_basis in Disclosure.Basis.values,
+            "share_basis",
+            "Select the lawful basis for sharing the information",
+        )
+    return share_summary
+
+
+def _disclosure_save(
+    *, referral: Referral, user, stage: str, text: str, audience: str, basis: str
+) -> Disclosure:
+    team = _acting_team(user, referral)
+    disclosure = Disclosure.objects.create(
+        referral=referral,
+        stage=stage,
+        text=text,
+        audience=audience,
+        basis=basis,
+        shared_by=user,
+        shared_by_team=team,
+    )
+    audit_record(
+        actor=user,
+        action="disclosure.recorded",
+        obj=disclosure,
+        case_reference=referral.reference or "",
+        team=team.name,
+        detail={
+            "stage": stage,
+            "audience": audience,
+            "basis": basis,
+            "shared_with": disclosure.get_audience_display(),
+            "lawful_basis": disclosure.get_basis_display(),
+        },
+    )
+    return disclosure
+
+
+@transaction.atomic
+def disclosure_record(
+    *, referral: Referral, user, share_summary: str, share_with: str, share_basis: str
+) -> Disclosure:
+    """The police share something with the case's partners between steps (new information)."""
+    if not is_case_police(user, referral):
+        raise PermissionDenied()
+    problems = Problems()
+    text = _sharing_check(
+        problems,
+        share_summary=share_summary,
+        share_with=share_with,
+        share_basis=share_basis,
+        required="Enter what can be shared with the local authority and panel",
+    )
+    problems.raise_any()
+    return _disclosure_save(
+        referral=referral, user=user, stage="", text=text, audience=share_with, basis=share_basis
+    )
+
+
+# --- Police branch, continued ----------------------------------------------------------------
+
+
 @transaction.atomic
 def police_information_gathering_complete(
-    *, task, user, summary: str, sources: str = "", referrer_contact: str = ""
+    *,
+    task,
+    user,
+    summary: str,
+    sources: str = "",
+    referrer_contact: str = "",
+    share_summary: str = "",
+    share_with: str = "",
+    share_basis: str = "",
 ) -> None:
+    """Police notes of what was gathered (police only), and what of it partners may see."""
     referral = task_work_check(task=task, user=user)
     problems = Problems()
     summary = problems.required(summary, "summary", "Summarise the information gathered")
+    shared = _sharing_check(
+        problems,
+        share_summary=share_summary,
+        share_with=share_with,
+        share_basis=share_basis,
+        required=SHARE_REQUIRED,
+    )
     problems.raise_any()
+    stage = "police_information_gathering"
+    if shared:
+        _disclosure_save(
+            referral=referral,
+            user=user,
+            stage=stage,
+            text=shared,
+            audience=share_with,
+            basis=share_basis,
+        )
     case_note_add(referral=referral, user=user, kind=CaseNote.Kind.NOTE, text=summary)
     if sources.strip():
         case_note_add(referral=referral, user=user, kind=CaseNote.Kind.SOURCE, text=sources)
@@ -263,7 +386,7 @@ def police_information_gathering_complete(
         case_note_add(
             referral=referral, user=user, kind=CaseNote.Kind.REFERRER_CONTACT, text=referrer_contact
         )
-    task_complete(task=task, user=user, stage="police_information_gathering")
+    task_complete(task=task, user=user, stage=stage)
 
 
 # --- Local-authority branch -------------------------------------------------------------
@@ -510,7 +633,10 @@ def below_threshold_outcome_complete(
 
 
 @transaction.atomic
-def risk_assessment_complete(*, task, user, **answers: str) -> RiskAssessment:
+def risk_assessment_complete(
+    *, task, user, share_summary: str = "", share_with: str = "", share_basis: str = "", **answers
+) -> RiskAssessment:
+    """The police assessment (police only), and what of it partners may see."""
     referral = task_work_check(task=task, user=user)
     problems = Problems()
     values = {}
@@ -530,7 +656,23 @@ def risk_assessment_complete(*, task, user, **answers: str) -> RiskAssessment:
     overall_risk = answers.get("overall_risk", "")
     problems.check(overall_risk in Rating.values, "overall_risk", "Select the overall risk level")
     summary = problems.required(answers.get("summary", ""), "summary", "Summarise the assessment")
+    shared = _sharing_check(
+        problems,
+        share_summary=share_summary,
+        share_with=share_with,
+        share_basis=share_basis,
+        required=SHARE_REQUIRED,
+    )
     problems.raise_any()
+    if shared:
+        _disclosure_save(
+            referral=referral,
+            user=user,
+            stage="risk_assessment",
+            text=shared,
+            audience=share_with,
+            basis=share_basis,
+        )
     assessment = RiskAssessment.objects.create(
         referral=referral,
         overall_risk=overall_risk,
@@ -623,8 +765,19 @@ def home_visit_record(
 
 @transaction.atomic
 def outcome_decide(
-    *, task, user, outcome: str, rationale: str, handover_to: str = "", handover_notes: str = ""
+    *,
+    task,
+    user,
+    outcome: str,
+    rationale: str,
+    handover_to: str = "",
+    handover_notes: str = "",
+    share_summary: str = "",
+    share_with: str = "",
+    share_basis: str = "",
 ) -> OutcomeDecision:
+    """The police outcome and its rationale (police only). When the case goes on with
+    partners (Channel, a police-led partnership) the police say what those partners may see."""
     referral = task_work_check(task=task, user=user)
     problems = Problems()
     problems.check(outcome in OutcomeDecision.Outcome.values, "outcome", "Select the outcome")
@@ -636,7 +789,28 @@ def outcome_decide(
         handover_notes = problems.required(
             handover_notes, "handover_notes", "Write the handover record for Pursue"
         )
+    shared = _sharing_check(
+        problems,
+        share_summary=share_summary,
+        share_with=share_with,
+        share_basis=share_basis,
+        required=(
+            "The case goes on with partners: enter what can be shared with them, or write "
+            "“Nothing to share”"
+        )
+        if outcome in CONTINUING_OUTCOMES
+        else None,
+    )
     problems.raise_any()
+    if shared:
+        _disclosure_save(
+            referral=referral,
+            user=user,
+            stage="outcome_decision",
+            text=shared,
+            audience=share_with,
+            basis=share_basis,
+        )
     decision = OutcomeDecision.objects.create(
         referral=referral,
         outcome=outcome,

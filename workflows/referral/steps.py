@@ -7,6 +7,7 @@ team that owns the task now (the grant follows the case when it is transferred).
 
 from regions.models import Team
 
+from ..engine.permissions import case_roles
 from ..engine.registry import Step, register
 from . import forms as wf
 from . import selectors, services
@@ -20,13 +21,17 @@ def _plain(form_class):
     return lambda task, data, user: form_class(data)
 
 
-def _records(task) -> dict:
-    """The case's records so far, for decisions that weigh them."""
-    return {"case": selectors.case_page_data(task.case.referral)}
+def _records(task, user) -> dict:
+    """The case's records so far, for decisions that weigh them, as this reader may see them:
+    the LA's page of a below-threshold outcome shows what the police shared, not their
+    records."""
+    referral = task.case.referral
+    reader = selectors.CaseReader.of(case_roles(user, referral))
+    return {"case": selectors.case_page_data(referral, reader)}
 
 
-def _assurance_context(task) -> dict:
-    context = _records(task)
+def _assurance_context(task, user) -> dict:
+    context = _records(task, user)
     if context["case"].threshold_decisions:
         context["decision"] = context["case"].threshold_decisions[-1]
     return context
@@ -98,7 +103,7 @@ STEPS: dict[str, Step] = {
         service=services.la_initial_discussion_complete,
         template=_template("initial_discussion"),
         done="Initial discussion recorded",
-        context=lambda task: {"discussion": _discussion(task)},
+        context=lambda task, user: {"discussion": _discussion(task)},
     ),
     "la_safeguarding_checks": Step(
         team=LA,

@@ -22,6 +22,7 @@ urlpatterns = [
     path("queue/assign/", views.queue_assign, name="assign"),
     path("cases/<uuid:public_id>/", views.case_detail, name="case"),
     path("cases/<uuid:public_id>/deconfliction/", views.case_deconfliction, name="deconfliction"),
+    path("cases/<uuid:public_id>/share/", views.case_share, name="share"),
     path("cases/<uuid:public_id>/notes/new/", views.case_note, name="note"),
     path(
         "cases/<uuid:public_id>/initial-discussion/",

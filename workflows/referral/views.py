@@ -148,11 +148,14 @@ def queue_assign(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def case_detail(request: HttpRequest, public_id) -> HttpResponse:
+    """The case as this reader may see it: police records only for the police and advisers,
+    what the police shared for everyone else (need to know)."""
     referral = selectors.case_for_user(request.user, public_id)
     roles = case_roles(request.user, referral)
     grant = None if roles.staff else break_glass_active(user=request.user, referral=referral)
     _record_read(request, referral, "case page")
-    data = selectors.case_page_data(referral)
+    reader = selectors.CaseReader.of(roles, break_glass=grant is not None)
+    data = selectors.case_page_data(referral, reader)
     return render(
         request,
         "workflows/case.html",
@@ -161,7 +164,7 @@ def case_detail(request: HttpRequest, public_id) -> HttpResponse:
             "case": data,
             "roles": roles,
             "break_glass": grant,
-            "timeline": selectors.case_timeline(referral),
+            "timeline": selectors.case_timeline(referral, reader),
             "diagram": selectors.case_diagram_svg(referral),
             "titles": stage_titles(),
         },
@@ -180,6 +183,8 @@ class CaseAction:
     form: Callable[[Any, Referral], ServiceForm]
     save: Callable[[Referral, Any, dict], Any]
     intro: str = ""
+    # Said instead of `intro` to the case's police (their notes stay police records).
+    intro_for_police: str = ""
     needs_page: bool = False
     shows_current_local_authority: bool = False
 
@@ -197,6 +202,19 @@ CASE_ACTIONS: dict[str, CaseAction] = {
         intro="Check the person again against live counter-terrorism investigations whenever "
         "new information arrives.",
     ),
+    "share": CaseAction(
+        title="Share police information with partners",
+        submit="Share the information",
+        done="Police information shared",
+        allowed=lambda roles, _: roles.police,
+        form=lambda data, _: wf.DisclosureForm(data),
+        save=lambda referral, user, d: services.disclosure_record(
+            referral=referral, user=user, **d
+        ),
+        intro="Partners never see police records. Share here what the local authority or the "
+        "Channel panel need to know now, for example after new information, and the lawful "
+        "basis for sharing it. It is recorded in the disclosure log.",
+    ),
     "note": CaseAction(
         title="Add a case note",
         submit="Add the note",
@@ -204,6 +222,8 @@ CASE_ACTIONS: dict[str, CaseAction] = {
         allowed=lambda roles, _: roles.staff,
         form=lambda data, _: wf.CaseNoteForm(data),
         save=lambda referral, user, d: services.case_note_add(referral=referral, user=user, **d),
+        intro_for_police="Notes the police add are police records: only the police and the "
+        "regional advisers see them. To tell partners something, share it with them instead.",
     ),
     "initial-discussion": CaseAction(
         title="Record the initial discussion with the referrer",
@@ -263,7 +283,8 @@ def _case_action(request: HttpRequest, public_id, name: str) -> HttpResponse:
     action = CASE_ACTIONS[name]
     referral = selectors.case_for_user(request.user, public_id)
     roles = case_roles(request.user, referral)
-    page = selectors.case_page_data(referral) if action.needs_page else None
+    reader = selectors.CaseReader.of(roles)
+    page = selectors.case_page_data(referral, reader) if action.needs_page else None
     if not action.allowed(roles, page):
         raise Forbidden
     form = action.form(posted(request), referral)
@@ -279,7 +300,13 @@ def _case_action(request: HttpRequest, public_id, name: str) -> HttpResponse:
     return render(
         request,
         "workflows/case_action.html",
-        {"referral": referral, "action": action, "form": form, "case_url": case_url(referral)},
+        {
+            "referral": referral,
+            "action": action,
+            "intro": (roles.police and action.intro_for_police) or action.intro,
+            "form": form,
+            "case_url": case_url(referral),
+        },
         status=status,
     )
 
@@ -295,6 +322,7 @@ def _action_view(name: str):
 
 
 case_deconfliction = _action_view("deconfliction")
+case_share = _action_view("share")
 case_note = _action_view("note")
 case_initial_discussion = _action_view("initial-discussion")
 case_home_visit_assessment = _action_view("home-visit-risk-assessment")

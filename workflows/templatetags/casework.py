@@ -45,6 +45,7 @@ EVENT_TITLES = {
     "break_glass.request_lapsed": "Break-glass request lapsed",
     "break_glass.self_approval_refused": "Break-glass self-approval refused",
     "break_glass.ended": "Break-glass access ended",
+    "disclosure.recorded": "Police information shared",
 }
 
 # Detail keys worth showing on the timeline, with their labels.
@@ -65,12 +66,20 @@ DETAIL_LABELS = {
     "due_on": "Due by",
     "local_authority": "Local authority",
     "region": "Region",
+    "shared_with": "Shared with",
+    "lawful_basis": "Lawful basis",
 }
 
 
 @register.filter
 def stage_title(stage: str) -> str:
     return stage_titles().get(stage, (stage or "").replace("_", " ").capitalize())
+
+
+@register.filter
+def disclosure_stage(stage: str) -> str:
+    """Where a disclosure was made: at a step, or on its own from the case page."""
+    return f"at {stage_title(stage).lower()}" if stage else "new information"
 
 
 @register.filter
