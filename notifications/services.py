@@ -169,7 +169,10 @@ def _record_sent(notification_id: int, address: str) -> Notification | None:
             return notification
         if notification.status in {Status.SENDING, Status.CHECK} and not notification.sending_to:
             notification.status = Status.PENDING  # the next recipient is due now
-        notification.save(update_fields=["delivered_to", "sending_to", "claimed_at", "status"])
+            notification.next_attempt_at = None
+        notification.save(
+            update_fields=["delivered_to", "sending_to", "claimed_at", "status", "next_attempt_at"]
+        )
     return notification
 
 
@@ -281,11 +284,16 @@ def _send_again(notification: Notification, *, error: str = "") -> None:
 def notification_check_with_provider(*, notification_id: int) -> str:
     """Settle a send in doubt from the provider's records: sent, or safe to send again.
 
-    Returns the notification's status afterwards ("check" when the provider cannot tell).
+    Returns the notification's status afterwards ("check" when the provider cannot tell). A
+    claim younger than NOTIFICATION_SENDING_TIMEOUT is left alone: a request that timed out
+    here may still be in progress at the provider, and asking too early would miss it.
     """
     notification = Notification.objects.filter(pk=notification_id, status=Status.CHECK).first()
     if notification is None or not notification.sending_to:
         return notification.status if notification else ""
+    settled_after = timedelta(seconds=settings.NOTIFICATION_SENDING_TIMEOUT)
+    if notification.claimed_at and timezone.now() - notification.claimed_at < settled_after:
+        return Status.CHECK
     address = notification.sending_to
     accepted = _provider_has(notification.reference_for(address))
     if accepted is None:

@@ -309,7 +309,7 @@ def _to_check(settings, backend=f"{__name__}.AcceptsThenDies", key="k1"):
     return notice
 
 
-def test_the_provider_settles_a_send_in_doubt(settings, notify_settings):
+def test_the_provider_settles_a_send_in_doubt(settings, notify_settings, time_machine):
     notice = _queue("doubt-sent", to=["a@example.gov.uk", "b@example.gov.uk"])
     # The first copy reached Notify, then the worker died before recording it.
     original = services._record_sent
@@ -318,10 +318,10 @@ def test_the_provider_settles_a_send_in_doubt(settings, notify_settings):
         pytest.raises(WorkerKilled),
     ):
         services.notification_deliver(notification_id=notice.pk)
-    services.notifications_mark_stale_sends(
-        now=timezone.now() + timedelta(seconds=settings.NOTIFICATION_SENDING_TIMEOUT + 1)
-    )
     assert services._record_sent is original
+    later = timezone.now() + timedelta(seconds=settings.NOTIFICATION_SENDING_TIMEOUT + 1)
+    time_machine.move_to(later, tick=False)
+    services.notifications_mark_stale_sends()
     assert services.notification_check_with_provider(notification_id=notice.pk) == Status.PENDING
     notice.refresh_from_db()
     assert notice.delivered_to == ["a@example.gov.uk"]  # found at Notify: recorded, not resent
@@ -332,16 +332,17 @@ def test_the_provider_settles_a_send_in_doubt(settings, notify_settings):
     }
 
 
-def test_a_send_the_provider_never_had_is_sent_again(settings, notify_settings):
+def test_a_send_the_provider_never_had_is_sent_again(settings, notify_settings, time_machine):
     notice = _queue("doubt-not-sent")
     with (
         mock.patch.object(services, "_send_copy", side_effect=WorkerKilled),
         pytest.raises(WorkerKilled),
     ):
         services.notification_deliver(notification_id=notice.pk)
-    services.notifications_mark_stale_sends(
-        now=timezone.now() + timedelta(seconds=settings.NOTIFICATION_SENDING_TIMEOUT + 1)
+    time_machine.move_to(
+        timezone.now() + timedelta(seconds=settings.NOTIFICATION_SENDING_TIMEOUT + 1), tick=False
     )
+    services.notifications_mark_stale_sends()
     assert services.notification_check_with_provider(notification_id=notice.pk) == Status.PENDING
     assert services.notification_deliver(notification_id=notice.pk) is True
     assert notify_settings.per_reference() == {f"{notice.public_id}-0": 1}
@@ -493,3 +494,20 @@ def test_retry_after_a_partial_failure_sends_nobody_a_second_copy(db, monkeypatc
     ]
     references = [m.extra_headers["X-Notify-Reference"] for m in mail.outbox]
     assert references == [f"{notice.public_id}-{i}" for i in range(3)]
+
+
+def test_a_send_that_timed_out_is_not_looked_up_while_it_may_still_be_in_flight(
+    settings, notify_settings, time_machine
+):
+    notify_settings.delay = 1.5
+    settings.NOTIFY_TIMEOUT = 0.5
+    notice = _queue("in-flight")
+    assert services.notification_deliver(notification_id=notice.pk) is False
+    notice.refresh_from_db()
+    assert notice.status == Status.CHECK
+    assert services.notification_check_with_provider(notification_id=notice.pk) == Status.CHECK
+    time_machine.move_to(
+        timezone.now() + timedelta(seconds=settings.NOTIFICATION_SENDING_TIMEOUT + 1), tick=False
+    )
+    assert services.notification_check_with_provider(notification_id=notice.pk) == Status.SENT
+    assert notify_settings.per_reference() == {f"{notice.public_id}-0": 1}
