@@ -4,14 +4,19 @@ import os
 
 from celery import Celery, Task
 
+from config import kombu_fix
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+# Before any worker connects: a Redis restart must not take the worker down (see the module).
+kombu_fix.install()
 
 
 class ReliableTask(Task):
     """Default for every task: retry transient failures with jittered exponential back-off.
 
     Tasks are idempotent by design (they take ids and re-check state), so a retry or a
-    redelivery after a worker is lost (acks_late) never does the work twice.
+    redelivery after a worker is lost (acks_late) never does the work twice. None returns a
+    result to anyone (CELERY_TASK_IGNORE_RESULT): their outcomes are in the database.
     """
 
     autoretry_for = (ConnectionError, TimeoutError, OSError)

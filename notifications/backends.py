@@ -13,11 +13,16 @@ Token made from the API key. This module checks the configuration before the cli
 `NotifyError`, whose message never contains the key.
 
 Any failure raises (unless `fail_silently`), so the outbox in notifications/services.py records
-it and the periodic resend tries again.
+it and the periodic resend tries again. A failure after the request may have reached Notify (no
+answer came back) says so (`NotifyError.outcome_unknown`): the outbox then asks Notify, by the
+email's `reference`, whether it was accepted (`sent_with_reference`) instead of sending again.
+Notify does not refuse a second email with the same reference; the reference is what lets us
+find the first one.
 """
 
 import urllib.parse
 
+import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail.backends.base import BaseEmailBackend
@@ -34,9 +39,12 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 class NotifyError(Exception):
     """Notify refused or could not be reached. The message never contains the API key."""
 
-    def __init__(self, message: str, *, status: int | None = None):
+    def __init__(self, message: str, *, status: int | None = None, outcome_unknown: bool = False):
         super().__init__(message)
         self.status = status
+        # True when the request may have reached Notify but no answer came back (a read
+        # timeout, a dropped connection): the email may or may not have been accepted.
+        self.outcome_unknown = outcome_unknown
 
 
 def _checked_api_key(api_key: str) -> str:
@@ -100,7 +108,24 @@ class NotifyEmailBackend(BaseEmailBackend):
                 reference=message.extra_headers.get("X-Notify-Reference") or None,
             )
         except APIError as exc:
-            raise NotifyError(self._without_secrets(_describe(exc)), status=_status(exc)) from None
+            raise NotifyError(
+                self._without_secrets(_describe(exc)),
+                status=_status(exc),
+                outcome_unknown=_outcome_unknown(exc),
+            ) from None
+
+    def sent_with_reference(self, reference: str) -> bool:
+        """Whether Notify holds an email sent with this reference (any status: it was accepted).
+
+        Raises NotifyError when Notify cannot say, so the caller keeps the question open.
+        """
+        try:
+            answer = self.client.get_all_notifications(reference=reference)
+        except APIError as exc:
+            raise NotifyError(
+                self._without_secrets(_describe(exc)), status=_status(exc), outcome_unknown=True
+            ) from None
+        return any(n.get("reference") == reference for n in (answer or {}).get("notifications", []))
 
     def _without_secrets(self, text: str) -> str:
         for secret in self._secrets:
@@ -111,6 +136,19 @@ class NotifyEmailBackend(BaseEmailBackend):
 def _status(exc: APIError) -> int | None:
     """Notify's HTTP status; None when no answer came (the client then reports a 503)."""
     return exc.status_code if exc.response is not None else None
+
+
+def _outcome_unknown(exc: APIError) -> bool:
+    """No answer, and not because the connection could never be made."""
+    if exc.response is not None:
+        return False
+    cause = exc.__cause__
+    if isinstance(cause, requests.ConnectTimeout):
+        return False
+    if isinstance(cause, requests.ConnectionError):
+        # urllib3 says "Failed to establish a new connection" when nothing was ever sent.
+        return "Failed to establish a new connection" not in str(cause)
+    return True
 
 
 def _describe(exc: APIError) -> str:

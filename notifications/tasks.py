@@ -11,3 +11,8 @@ def notification_deliver(notification_id: int) -> bool:
 @shared_task
 def notifications_resend_pending() -> int:
     return services.notifications_resend_pending()
+
+
+@shared_task
+def notifications_alert() -> dict:
+    return services.notifications_alert()

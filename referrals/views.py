@@ -3,8 +3,10 @@
 from datetime import date
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -43,6 +45,10 @@ SUMMARY_KEYS = {
     "complex_needs": "Needs",
 }
 ADDRESS_PARTS = ("address_line_1", "address_line_2", "town", "postcode")
+# The declaration page's one-time submission token (see `declaration`).
+SUBMISSION_SALT = "referrals.submission"
+SUBMISSION_TOKEN_FIELD = "submission_token"  # noqa: S105 - a form field, not a secret
+SUBMISSION_EXPIRED = "This page has expired. Confirm the declaration and submit the referral again"
 
 
 def _url(name: str, referral: Referral, **kwargs) -> str:
@@ -316,16 +322,44 @@ def check_answers(request: HttpRequest, public_id) -> HttpResponse:
     )
 
 
+def submission_token(user, referral: Referral) -> str:
+    """A token for submitting this draft, once, as this referrer.
+
+    It names the draft, and a draft is submitted once (its row is locked and moves from draft
+    to submitted in one transaction), so the token is good for one referral only: a retried or
+    double-clicked submission carrying it lands on that referral's confirmation page and
+    never makes a second one.
+    """
+    return signing.dumps(
+        {"referral": str(referral.public_id), "user": user.pk}, salt=SUBMISSION_SALT
+    )
+
+
+def _submission_token_valid(token: str, user, referral: Referral) -> bool:
+    try:
+        value = signing.loads(token, salt=SUBMISSION_SALT, max_age=settings.SESSION_COOKIE_AGE)
+    except signing.BadSignature:
+        return False
+    return value == {"referral": str(referral.public_id), "user": user.pk}
+
+
 @referrer_required
 @require_http_methods(["GET", "POST"])
 def declaration(request: HttpRequest, public_id) -> HttpResponse:
+    """The journey's final POST. A retry of a submission that went through (a timeout, a
+    double click, the back button) finds the referral submitted and shows its confirmation.
+    """
     referral = selectors.referral_for_referrer(request.user, public_id)
     if referral.status != ReferralStatus.DRAFT:
         return redirect(_url("confirmation", referral))
     errors = []
     if request.method == "POST":
         form = DeclarationForm(request.POST)
-        if form.is_valid():
+        token = request.POST.get(SUBMISSION_TOKEN_FIELD, "")
+        if not _submission_token_valid(token, request.user, referral):
+            errors = [{"text": SUBMISSION_EXPIRED, "href": "#id_confirm"}]
+            form = DeclarationForm()
+        elif form.is_valid():
             try:
                 referral_submit(user=request.user, referral=referral, declaration_confirmed=True)
             except services.IncompleteReferral as exc:
@@ -354,6 +388,7 @@ def declaration(request: HttpRequest, public_id) -> HttpResponse:
             "errors": errors,
             "referral": referral,
             "back_url": _url("check", referral),
+            "submission_token": submission_token(request.user, referral),
         },
     )
 

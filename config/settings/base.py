@@ -146,14 +146,6 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="prevent-referrals@exampl
 NOTIFY_API_KEY = env("NOTIFY_API_KEY", default="")
 NOTIFY_TEMPLATE_ID = env("NOTIFY_TEMPLATE_ID", default="")
 NOTIFY_BASE_URL = env("NOTIFY_BASE_URL", default="https://api.notifications.service.gov.uk")
-# Give up publishing to a broker that is down quickly: the outbox re-sends later.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 2,
-    "interval_start": 0,
-    "interval_step": 0.5,
-    "interval_max": 1,
-}
-
 # The audit chain's HMAC key (compliance/audit.py). Events record the id of the key that
 # sealed them; after a rotation the old keys stay here, by id, to verify older events.
 AUDIT_CHAIN_KEY = env("AUDIT_CHAIN_KEY", default="")
@@ -166,9 +158,43 @@ AUDIT_CHECKPOINT_FILE = env(
     "AUDIT_CHECKPOINT_FILE", default=str(VAR_DIR / "audit" / "checkpoints.jsonl")
 )
 
+# The outbox (notifications/services.py). A claimed send older than this belongs to a worker
+# that died; it is longer than a task may run (CELERY_TASK_TIME_LIMIT).
+NOTIFICATION_SENDING_TIMEOUT = env.int("NOTIFICATION_SENDING_TIMEOUT", default=600)
+# A failing notification is retried with exponential back-off and jitter (from the base, up to
+# the maximum between tries) for this many hours before it is marked failed.
+NOTIFICATION_RETRY_HOURS = env.int("NOTIFICATION_RETRY_HOURS", default=24)
+NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=60)
+NOTIFICATION_RETRY_MAX_SECONDS = env.int("NOTIFICATION_RETRY_MAX_SECONDS", default=3600)
+# Alert the administrators when the oldest email due to be sent has waited longer than this.
+OUTBOX_ALERT_AFTER_SECONDS = env.int("OUTBOX_ALERT_AFTER_SECONDS", default=900)
+# Who receives the service's alerts: ADMINS=ops@example.gov.uk,oncall@example.gov.uk
+ADMINS = [(address, address) for address in env.list("ADMINS", default=[])]
+SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 # Celery: no broker configured means tasks run eagerly in-process (the embedded default).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
-CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or None)
+# Every task is fire-and-forget (it takes ids and writes its outcome to the database), so no
+# result is stored and there is no result backend: a Redis result backend made each publish
+# wait ~20 s on its reconnects while the broker was down.
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
+CELERY_TASK_IGNORE_RESULT = True
+# A request never waits on the broker: a publish gives up well within a second (one quick
+# retry, for a pooled connection the broker dropped) and the outbox's resend job is the safety
+# net. The worker's own connection keeps retrying (broker_connection_retry) as before.
+CELERY_BROKER_CONNECTION_TIMEOUT = 0.5
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.1,
+    "interval_max": 0.1,
+}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # An unacknowledged task (acks_late) goes back on the queue after this long.
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": 0.5,
+    "socket_timeout": 2,
+}
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
@@ -180,7 +206,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# The worker keeps trying to reach a broker that is down, however long it is down.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
@@ -203,6 +230,10 @@ CELERY_BEAT_SCHEDULE = {
     "resend-pending-notifications": {
         "task": "notifications.tasks.notifications_resend_pending",
         "schedule": 120.0,
+    },
+    "alert-on-notifications": {
+        "task": "notifications.tasks.notifications_alert",
+        "schedule": crontab(minute="*/15"),
     },
     "mark-overdue-complaints": {
         "task": "compliance.tasks.complaints_mark_overdue",

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, EMAIL_BACKEND, NOTIFY_API_KEY, NOTIFY_TEMPLATE_ID, env
+from .base import CACHE_URL, DATABASES, EMAIL_BACKEND, NOTIFY_API_KEY, NOTIFY_TEMPLATE_ID, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
@@ -20,6 +20,12 @@ if "DATABASE_URL" not in env.ENVIRON:
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Production needs a PostgreSQL DATABASE_URL (postgres://...)")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# The complaint rate limit counts in the cache: a per-process cache would give each gunicorn
+# worker its own count, so several times the limit would get through.
+if not CACHE_URL.startswith(("redis://", "rediss://")):
+    raise ImproperlyConfigured(
+        "Set CACHE_URL to a Redis address (redis://...) shared by every web process"
+    )
 
 if EMAIL_BACKEND == "notifications.backends.NotifyEmailBackend" and not (
     NOTIFY_API_KEY and NOTIFY_TEMPLATE_ID

@@ -58,6 +58,7 @@ def _production_env(**overrides: str | None) -> dict[str, str]:
         "AUDIT_CHAIN_KEY": secrets.token_urlsafe(48),
         "ALLOWED_HOSTS": "prevent.example.gov.uk",
         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/prevent",
+        "CACHE_URL": "redis://127.0.0.1:6379/1",
         **overrides,
     }
     return {k: v for k, v in env.items() if v is not None}
@@ -167,6 +168,8 @@ def test_production_settings_load_when_everything_is_set(tmp_path):
             {"DATABASE_URL": "sqlite:////tmp/prevent.sqlite3"},
             "Production needs a PostgreSQL DATABASE_URL (postgres://...)",
         ),
+        ({"CACHE_URL": None}, "Set CACHE_URL to a Redis address"),
+        ({"CACHE_URL": "locmem://"}, "Set CACHE_URL to a Redis address"),
     ],
     ids=[
         "no-secret-key",
@@ -176,6 +179,8 @@ def test_production_settings_load_when_everything_is_set(tmp_path):
         "empty-allowed-hosts",
         "no-database",
         "sqlite",
+        "no-shared-cache",
+        "per-process-cache",
     ],
 )
 def test_production_refuses_to_start_without_its_configuration(overrides, message, tmp_path):
@@ -229,8 +234,33 @@ def test_celery_uses_the_broker_when_one_is_set(module, tmp_path):
     assert values == {
         "CELERY_TASK_ALWAYS_EAGER": False,
         "CELERY_BROKER_URL": broker,
-        "CELERY_RESULT_BACKEND": broker,
+        "CELERY_RESULT_BACKEND": None,  # fire-and-forget: nothing waits on a result store
     }
+
+
+def test_publishing_gives_up_within_a_second_and_no_result_is_kept(tmp_path):
+    values = _settings_of(
+        "config.settings.production",
+        _production_env(CELERY_BROKER_URL="redis://127.0.0.1:6379/15"),
+        tmp_path,
+        "CELERY_TASK_IGNORE_RESULT",
+        "CELERY_RESULT_BACKEND",
+        "CELERY_BROKER_CONNECTION_TIMEOUT",
+        "CELERY_TASK_PUBLISH_RETRY_POLICY",
+        "CELERY_BROKER_TRANSPORT_OPTIONS",
+    )
+    policy = values["CELERY_TASK_PUBLISH_RETRY_POLICY"]
+    transport = values["CELERY_BROKER_TRANSPORT_OPTIONS"]
+    attempts = policy["max_retries"] + 1
+    waits = sum(
+        min(policy["interval_start"] + n * policy["interval_step"], policy["interval_max"])
+        for n in range(policy["max_retries"])
+    )
+    assert values["CELERY_TASK_IGNORE_RESULT"] is True
+    assert values["CELERY_RESULT_BACKEND"] is None
+    # Against a broker that does not answer at all, every attempt waits out its connect timeout.
+    assert attempts * transport["socket_connect_timeout"] + waits < 1.5
+    assert values["CELERY_BROKER_CONNECTION_TIMEOUT"] <= 0.5
 
 
 @pytest.mark.parametrize(("broker", "eager"), [("", True), ("redis://127.0.0.1:6379/15", False)])
@@ -332,6 +362,7 @@ def test_production_refuses_notify_without_its_keys():
         "AUDIT_CHAIN_KEY": "a" * 48,
         "ALLOWED_HOSTS": "prevent.example.gov.uk",
         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/prevent",
+        "CACHE_URL": "redis://127.0.0.1:6379/1",
         "EMAIL_BACKEND": "notifications.backends.NotifyEmailBackend",
     }
     result = subprocess.run(

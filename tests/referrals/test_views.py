@@ -1,23 +1,35 @@
 """The journey's pages: access, the referrer's list and status, check your answers, submission."""
 
+import re
+import threading
+
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.roles import Role
 from referrals.models import Referral, ReferralStatus
+from referrals.views import SUBMISSION_EXPIRED, submission_token
 from tests.factories import (
     DraftReferralFactory,
     InformationRequestFactory,
     ReferrerFactory,
     SubmittedReferralFactory,
     UserFactory,
+    postcodes_load,
 )
 
 from .pages import valid_pages
 
 pytestmark = pytest.mark.django_db
+
+
+def _token_on(page) -> str:
+    found = re.search(r'name="submission_token" value="([^"]+)"', page.content.decode())
+    assert found, "the declaration page carries a submission token"
+    return found.group(1)
 
 
 def _pages_of(referral: Referral) -> list[str]:
@@ -187,17 +199,18 @@ def test_the_whole_journey_through_the_pages(
     assert response["Location"] == reverse("referrals:check", args=[referral.public_id])
 
     declaration = reverse("referrals:declaration", args=[referral.public_id])
-    response = client.post(declaration, {})
+    token = _token_on(client.get(declaration))
+    response = client.post(declaration, {"submission_token": token})
     assert "Confirm that the information you have given is correct" in response.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(declaration, {"confirm": "on"})
+        response = client.post(declaration, {"confirm": "on", "submission_token": token})
     assert response["Location"] == reverse("referrals:confirmation", args=[referral.public_id])
     referral.refresh_from_db()
     confirmation = client.get(response["Location"]).content.decode()
     assert "govuk-panel--confirmation" in confirmation and referral.reference in confirmation
     assert len(mailoutbox) == 1
     # Submitted referrals can no longer be edited: their pages lead to the referral.
-    again = client.post(declaration, {"confirm": "on"})
+    again = client.post(declaration, {"confirm": "on", "submission_token": token})
     assert again["Location"] == reverse("referrals:confirmation", args=[referral.public_id])
     edit = client.get(reverse("referrals:section", args=[referral.public_id, "person"]))
     assert edit["Location"] == reverse("referrals:detail", args=[referral.public_id])
@@ -227,7 +240,8 @@ def test_incomplete_draft_cannot_reach_the_declaration(referrer_client, referrer
     assert referrer_client.get(declaration)["Location"] == reverse(
         "referrals:check", args=[referral.public_id]
     )
-    response = referrer_client.post(declaration, {"confirm": "on"})
+    token = submission_token(referrer, referral)
+    response = referrer_client.post(declaration, {"confirm": "on", "submission_token": token})
     html = response.content.decode()
     assert "There is a problem" in html and "Answer the questions in ‘About the person’" in html
     referral.refresh_from_db()
@@ -240,3 +254,80 @@ def test_home_and_navigation_links_show_to_referrers_only(client, referrer):
     client.force_login(UserFactory(role=Role.CTP_PREVENT_OFFICER))
     html = client.get(reverse("home")).content
     assert b"Make a referral" not in html and b"Your referrals" not in html
+
+
+def _complete_draft(referrer):
+    return DraftReferralFactory(created_by=referrer)
+
+
+def test_a_retried_submission_lands_on_the_referral_already_made(
+    referrer_client, referrer, regions_loaded, django_capture_on_commit_callbacks
+):
+    postcodes_load()
+    referral = _complete_draft(referrer)
+    declaration = reverse("referrals:declaration", args=[referral.public_id])
+    token = _token_on(referrer_client.get(declaration))
+    answers = {"confirm": "on", "submission_token": token}
+    with django_capture_on_commit_callbacks(execute=True):
+        first = referrer_client.post(declaration, answers)
+    retried = referrer_client.post(declaration, answers)  # the browser sent it again
+    confirmation = reverse("referrals:confirmation", args=[referral.public_id])
+    assert first["Location"] == retried["Location"] == confirmation
+    assert Referral.objects.filter(created_by=referrer).count() == 1
+    referral.refresh_from_db()
+    assert referral.status != ReferralStatus.DRAFT and referral.reference
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["", "forged", "someone-else's", "another-draft"],
+    ids=["missing", "forged", "other-user", "other-draft"],
+)
+def test_a_submission_without_this_pages_token_is_refused(
+    referrer_client, referrer, regions_loaded, token
+):
+    postcodes_load()
+    referral = _complete_draft(referrer)
+    tokens = {
+        "": "",
+        "forged": "not-a-token",
+        "someone-else's": submission_token(ReferrerFactory(), referral),
+        "another-draft": submission_token(referrer, _complete_draft(referrer)),
+    }
+    declaration = reverse("referrals:declaration", args=[referral.public_id])
+    response = referrer_client.post(
+        declaration, {"confirm": "on", "submission_token": tokens[token]}
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and SUBMISSION_EXPIRED in html
+    assert _token_on(response)  # a fresh one, to submit again
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.DRAFT
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_double_click_makes_one_referral(client, regions_loaded):
+    postcodes_load()
+    referrer = ReferrerFactory()
+    referral = _complete_draft(referrer)
+    declaration = reverse("referrals:declaration", args=[referral.public_id])
+    client.force_login(referrer)
+    answers = {"confirm": "on", "submission_token": _token_on(client.get(declaration))}
+    start = threading.Barrier(2)
+    locations = []
+
+    def click():
+        browser = Client()
+        browser.force_login(referrer)
+        start.wait(timeout=10)
+        locations.append(browser.post(declaration, answers)["Location"])
+
+    clicks = [threading.Thread(target=click) for _ in range(2)]
+    for thread in clicks:
+        thread.start()
+    for thread in clicks:
+        thread.join(timeout=60)
+    confirmation = reverse("referrals:confirmation", args=[referral.public_id])
+    assert locations == [confirmation, confirmation]
+    assert Referral.objects.filter(created_by=referrer).count() == 1
+    assert Referral.objects.get(pk=referral.pk).reference

@@ -9,6 +9,7 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -35,6 +36,26 @@ def start(request: HttpRequest) -> HttpResponse:
     return render(request, "compliance/public/start.html", _unit_contact())
 
 
+class _OverLimit(Exception):
+    """The sender's address has used up its complaints for the hour."""
+
+
+def _submit_within_limit(request: HttpRequest, form: ComplaintForm, *, practitioner: bool):
+    """Record the complaint, then count it, and keep it only if the count allows it.
+
+    The count is the cache's atomic increment, taken before the complaint commits: complaints
+    sent together from one address (to different web processes) cannot all see room under the
+    limit, so exactly the limit are kept. A complaint the rules refuse is never counted.
+    """
+    with transaction.atomic():
+        complaint = complaint_submit(
+            **form.service_kwargs(), submitted_by=request.user if practitioner else None
+        )
+        if not practitioner and not throttle.complaint_admitted(request):
+            raise _OverLimit  # rolls the complaint back; nothing is sent
+    return complaint
+
+
 def _make_complaint(request: HttpRequest, *, practitioner: bool) -> HttpResponse:
     initial = {}
     if practitioner:
@@ -55,15 +76,13 @@ def _make_complaint(request: HttpRequest, *, practitioner: bool) -> HttpResponse
             return render(request, "compliance/public/form.html", context, status=429)
         if form.is_valid():
             try:
-                complaint = complaint_submit(
-                    **form.service_kwargs(),
-                    submitted_by=request.user if practitioner else None,
-                )
+                complaint = _submit_within_limit(request, form, practitioner=practitioner)
+            except _OverLimit:
+                context["limited"] = True
+                return render(request, "compliance/public/form.html", context, status=429)
             except ApplicationError as exc:
                 status = refused(form, exc)
             else:
-                if not practitioner:
-                    throttle.complaint_sent_count(request)
                 request.session[SESSION_KEY] = complaint.reference
                 return redirect("compliance:complaint_sent")
     return render(request, "compliance/public/form.html", context, status=status)
