@@ -15,6 +15,7 @@ if "DATABASE_URL" not in env.ENVIRON:
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Production needs a PostgreSQL DATABASE_URL (postgres://...)")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+WORKFLOW_LOCK_ORDER = "log"
 
 if EMAIL_BACKEND == "notifications.backends.NotifyEmailBackend" and not (
     NOTIFY_API_KEY and NOTIFY_TEMPLATE_ID

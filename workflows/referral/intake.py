@@ -9,8 +9,9 @@ from django.db import transaction
 
 from config.errors import ApplicationError
 from referrals.models import Referral
-from referrals.services import referral_receipt_queue, referral_submission_record
+from referrals.services import referral_receipt, referral_submission_record
 
+from ..engine.services import notifications_together
 from .flows import ReferralFlow
 from .models import ReferralProcess
 
@@ -23,11 +24,14 @@ def referral_process_start(*, referral: Referral, actor) -> ReferralProcess:
 
 
 def referral_submit(*, user, referral: Referral, declaration_confirmed: bool) -> Referral:
-    """Submit a complete draft: reference, routing, audit, process start and receipt."""
-    with transaction.atomic():
+    """Submit a complete draft: reference, routing, audit, process start and receipt.
+
+    The receipt and the new tasks' notices are queued together, in one statement.
+    """
+    with transaction.atomic(), notifications_together() as notifications:
         submitted, _route = referral_submission_record(
             user=user, referral=referral, declaration_confirmed=declaration_confirmed
         )
         referral_process_start(referral=submitted, actor=user)
-        referral_receipt_queue(user=user, referral=submitted)
+        notifications.append(referral_receipt(user=user, referral=submitted))
     return submitted
