@@ -311,11 +311,13 @@ def _receipt_body(referral: Referral) -> str:
 
 def referral_submission_record(
     *, user, referral: Referral, declaration_confirmed: bool
-) -> tuple[Referral, Route]:
-    """Check a complete draft and record it as submitted: reference, routing and audit.
+) -> tuple[Referral, Route, dict]:
+    """Check a complete draft and record it as submitted: reference and routing. Returns the
+    referral, its route and its `referral.submitted` audit event (`audit_record`'s arguments).
 
     Runs inside the caller's transaction (workflows/referral/intake.py), which also starts
-    the process and queues the receipt, so a failure anywhere leaves the draft as it was.
+    the process, appends the event with the process's own and queues the receipt, so a
+    failure anywhere leaves the draft as it was.
     """
     form = validated(DeclarationForm(data={"confirm": "on"} if declaration_confirmed else {}))
     locked = _lock_own_draft(user, referral)
@@ -334,19 +336,19 @@ def referral_submission_record(
     locked.declaration_confirmed = form.cleaned_data["confirm"]
     locked.save()
     locked._route = route  # the process start routes the same referral: see referral_route
-    audit_record(
-        actor=user,
-        action="referral.submitted",
-        obj=locked,
-        case_reference=locked.reference,
-        role=Role.REFERRER,
-        detail={
+    event = {
+        "actor": user,
+        "action": "referral.submitted",
+        "obj": locked,
+        "case_reference": locked.reference,
+        "role": Role.REFERRER,
+        "detail": {
             "region": route.region.slug,
             "local_authority": route.local_authority.code,
             "police_force_area": route.police_force_area.code,
         },
-    )
-    return locked, route
+    }
+    return locked, route, event
 
 
 def referral_receipt(*, user, referral: Referral) -> dict:

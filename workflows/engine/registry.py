@@ -22,6 +22,7 @@ from config.forms import ServiceForm, refused
 
 from .locking import task_lock
 from .permissions import is_task_team_member
+from .writes import writes_together
 
 # The Standards and Compliance Unit: its steps have no case team.
 UNIT = "standards_compliance"
@@ -65,7 +66,7 @@ def step_complete(step: Step, task, user, form: ServiceForm) -> bool:
     """
     if form.is_valid():
         try:
-            with transaction.atomic():
+            with transaction.atomic(), writes_together():
                 task_lock(task)  # the process row before anything the service writes
                 step.service(task=task, user=user, **form.service_kwargs())
         except PermissionDenied:

@@ -12,15 +12,12 @@ case whose process row is not locked. Grants are written in bulk (grants.py).
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 
 from django.db import transaction
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
-from compliance.audit import audit_record
 from config.errors import ApplicationError, PermissionDenied
-from notifications.services import notification_queue, notifications_queue_many
 from referrals.models import Referral, ReferralStatus
 from referrals.selectors import referral_route
 
@@ -36,6 +33,7 @@ from .permissions import (
     is_task_team_member,
 )
 from .registry import step_for
+from .writes import event_record, notify, writes_together
 
 
 def case_audit(
@@ -52,17 +50,19 @@ def case_audit(
 
     Only once this transaction holds the case's process row: the audit chain's lock is held
     to commit, so taking it before the process row is the deadlock the lock order forbids.
+    Inside `writes_together` the event is appended with the operation's others, at its end.
     """
     case_lock_check(referral)
-    return audit_record(
-        actor=user,
-        action=action,
-        obj=obj or referral,
-        case_reference=referral.reference or "",
-        reason=reason,
-        team=team,
-        detail=detail,
-    )
+    event = {
+        "actor": user,
+        "action": action,
+        "obj": obj or referral,
+        "case_reference": referral.reference or "",
+        "reason": reason,
+        "team": team,
+        "detail": detail,
+    }
+    event_record(event)
 
 
 # How a case can leave a process and still be in the programme: at Channel, or in a police-led
@@ -114,37 +114,6 @@ def case_task_open(*, task, referral: Referral, team_kind: str) -> CaseTask:
     )
     _notify_team_of_task(case_task, title=str(task.flow_task.task_title or case_task.stage))
     return case_task
-
-
-# The notices of one engine operation (a submission, a completion), queued together.
-_notifications: ContextVar[list[dict] | None] = ContextVar("engine_notifications", default=None)
-
-
-@contextmanager
-def notifications_together() -> Iterator[list[dict]]:
-    """Collect the notices the tasks opened inside the block queue, and queue them together as
-    it ends, in one statement, still in the caller's transaction. A nested block joins the
-    outermost; an exception queues nothing (the transaction is rolling back anyway)."""
-    pending = _notifications.get()
-    if pending is not None:
-        yield pending
-        return
-    pending = []
-    token = _notifications.set(pending)
-    try:
-        yield pending
-    finally:
-        _notifications.reset(token)
-    notifications_queue_many(pending)
-
-
-def notify(**notice) -> None:
-    """Queue a notice: with the operation's others when inside `notifications_together`."""
-    pending = _notifications.get()
-    if pending is None:
-        notification_queue(**notice)
-    else:
-        pending.append(notice)
 
 
 def _notify_team_of_task(case_task: CaseTask, *, title: str) -> None:
@@ -260,7 +229,7 @@ def task_completion(task, user) -> Iterator[None]:
     and executed. Whoever may complete the step is the caller's to check, before entering.
     """
     task_lock(task)
-    with notifications_together(), task.activation() as activation:
+    with writes_together(), task.activation() as activation:
         task_check_open(task)
         if task.owner_id and task.owner_id != user.pk:
             raise ApplicationError(
