@@ -175,7 +175,7 @@ class Client:
     """One signed-in referrer's browser: a keep-alive connection and its cookies."""
 
     def __init__(self, port: int, session_cookie: str, drafts: list[str]):
-        self.port, self.cookies, self.drafts = port, {}, drafts
+        self.port, self.cookies, self.drafts, self.latencies = port, {}, drafts, []
         name, value = session_cookie.split("=", 1)
         self.cookies[name] = value
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
@@ -198,6 +198,8 @@ class Client:
                 self.cookies[name] = rest.split(";", 1)[0]
         return response, content
 
+    latencies: list[float]
+
     def submit_one(self) -> bool:
         """Open a draft's declaration page and post it. True when it reached confirmation."""
         public_id = self.drafts.pop()
@@ -211,7 +213,9 @@ class Client:
             if "name" in attrs:
                 fields[attrs["name"]] = attrs.get("value", "")
         fields["confirm"] = "on"
+        started = time.monotonic()
         response, _ = self._request("POST", path, urllib.parse.urlencode(fields))
+        self.latencies.append(time.monotonic() - started)
         return response.status == 302 and "/confirmation/" in (response.getheader("Location") or "")
 
 
@@ -302,21 +306,22 @@ def _queries(referrer, police, route) -> dict[str, int]:
     from workflows.referral import services
     from workflows.referral.intake import referral_submit
 
-    def submit():
-        draft = Referral.objects.create(**_draft_fields(referrer, route))
-        return referral_submit(user=referrer, referral=draft, declaration_confirmed=True)
+    def draft():
+        return Referral.objects.create(**_draft_fields(referrer, route))
 
-    def acknowledge(referral):
-        task = CaseTask.objects.get(referral=referral, stage="police_acknowledge").task
-        services.task_acknowledge(task=task, user=police)
+    def acknowledgement(referral):
+        return CaseTask.objects.get(referral=referral, stage="police_acknowledge").task
 
-    acknowledge(submit())  # warm the per-process caches
+    warm = referral_submit(user=referrer, referral=draft(), declaration_confirmed=True)
+    services.task_acknowledge(task=acknowledgement(warm), user=police)  # warm the caches
     counts = {}
+    ready = draft()
     with CaptureQueriesContext(connection) as captured:
-        referral = submit()
+        referral = referral_submit(user=referrer, referral=ready, declaration_confirmed=True)
     counts["submission"] = len(captured)
+    task = acknowledgement(referral)
     with CaptureQueriesContext(connection) as captured:
-        acknowledge(referral)
+        services.task_acknowledge(task=task, user=police)
     counts["transition (police acknowledge)"] = len(captured)
     _baseline_one(_draft_fields(referrer, route))
     with CaptureQueriesContext(connection) as captured:
@@ -404,10 +409,11 @@ def main() -> None:
             ]
             connections.close_all()
             done, failed, elapsed = _run_clients(clients, args.seconds)
-            http_results[level] = (done / elapsed, failed)
+            latency = statistics.median(t for c in clients for t in c.latencies) * 1000
+            http_results[level] = (done / elapsed, failed, latency)
             print(
                 f"  HTTP, {level:>2} clients: {done / elapsed:7.1f} submissions/s"
-                f" ({done} in {elapsed:.1f} s, {failed} failed)",
+                f" ({done} in {elapsed:.1f} s, {failed} failed, final POST {latency:.0f} ms)",
                 flush=True,
             )
             done, elapsed = _run_baseline(referrers, route, level, args.seconds)
@@ -422,11 +428,14 @@ def main() -> None:
     _broker_clear(args.broker)
 
     print()
-    print(f"{'clients':>8}{'submissions/s':>16}{'baseline/s':>13}{'ratio':>8}{'failed':>8}")
+    print(
+        f"{'clients':>8}{'submissions/s':>16}{'POST ms':>9}{'baseline/s':>12}{'ratio':>8}"
+        f"{'failed':>8}"
+    )
     for level in args.levels:
-        rate, failed = http_results[level]
+        rate, failed, latency = http_results[level]
         base = baseline_results[level]
-        print(f"{level:>8}{rate:>16.1f}{base:>13.1f}{rate / base:>8.2f}{failed:>8}")
+        print(f"{level:>8}{rate:>16.1f}{latency:>9.0f}{base:>12.1f}{rate / base:>8.2f}{failed:>8}")
     print()
     baseline = counts["baseline (referral + audit row)"]
     print(f"{'queries':<36}{'count':>6}{'x baseline':>12}")
@@ -434,6 +443,7 @@ def main() -> None:
         print(f"{name:<36}{count:>6}{count / baseline:>12.1f}")
     rates = [http_results[level][0] for level in args.levels]
     print()
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(
         f"submissions/s from {args.levels[0]} to {args.levels[-1]} clients: "
         f"{min(rates):.1f}-{max(rates):.1f} (median {statistics.median(rates):.1f})"
