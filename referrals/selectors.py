@@ -6,9 +6,26 @@ from uuid import UUID
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
+from regions.selectors import Route, route_local_authority
+
 from .forms import SECTIONS, Section
 from .models import Attachment, InformationRequest, Referral, ReferralStatus
 from .permissions import can_read_attachments
+
+
+def referral_route(referral: Referral) -> Route:
+    """The routed case's region, force and teams, looked up once per loaded referral.
+
+    Submission routes the referral and the process start, its routing node and each task it
+    opens all need the same route: they share one instance of the referral, so the route is
+    kept on it (two queries once, not two per step). A change of local authority (a
+    transfer) makes it look again.
+    """
+    cached = getattr(referral, "_route", None)
+    if cached is None or cached.local_authority.pk != referral.local_authority_id:
+        cached = route_local_authority(referral.local_authority)
+        referral._route = cached
+    return cached
 
 
 @dataclass(frozen=True)

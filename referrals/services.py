@@ -20,7 +20,7 @@ from accounts.roles import Role
 from compliance.audit import audit_record
 from compliance.services import case_read_record
 from config.errors import ApplicationError, PermissionDenied
-from notifications.services import notification_queue
+from config.references import yearly_reference
 from regions.selectors import (
     Route,
     RoutingError,
@@ -289,10 +289,8 @@ def attachment_open(*, user, attachment: Attachment):
 
 
 def _next_reference(year: int) -> str:
-    counter, _ = ReferenceCounter.objects.select_for_update().get_or_create(year=year)
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return f"PRV-{year}-{counter.last_number:06d}"
+    """PRV-YYYY-NNNNNN: unique, may have gaps, drawn without a lock held to commit."""
+    return yearly_reference(prefix="PRV", year=year, counter_model=ReferenceCounter, model=Referral)
 
 
 def _receipt_body(referral: Referral) -> str:
@@ -313,11 +311,13 @@ def _receipt_body(referral: Referral) -> str:
 
 def referral_submission_record(
     *, user, referral: Referral, declaration_confirmed: bool
-) -> tuple[Referral, Route]:
-    """Check a complete draft and record it as submitted: reference, routing and audit.
+) -> tuple[Referral, Route, dict]:
+    """Check a complete draft and record it as submitted: reference and routing. Returns the
+    referral, its route and its `referral.submitted` audit event (`audit_record`'s arguments).
 
     Runs inside the caller's transaction (workflows/referral/intake.py), which also starts
-    the process and queues the receipt, so a failure anywhere leaves the draft as it was.
+    the process, appends the event with the process's own and queues the receipt, so a
+    failure anywhere leaves the draft as it was.
     """
     form = validated(DeclarationForm(data={"confirm": "on"} if declaration_confirmed else {}))
     locked = _lock_own_draft(user, referral)
@@ -335,28 +335,30 @@ def referral_submission_record(
     locked.search_names = search_names_for(locked)
     locked.declaration_confirmed = form.cleaned_data["confirm"]
     locked.save()
-    audit_record(
-        actor=user,
-        action="referral.submitted",
-        obj=locked,
-        case_reference=locked.reference,
-        role=Role.REFERRER,
-        detail={
+    locked._route = route  # the process start routes the same referral: see referral_route
+    event = {
+        "actor": user,
+        "action": "referral.submitted",
+        "obj": locked,
+        "case_reference": locked.reference,
+        "role": Role.REFERRER,
+        "detail": {
             "region": route.region.slug,
             "local_authority": route.local_authority.code,
             "police_force_area": route.police_force_area.code,
         },
-    )
-    return locked, route
+    }
+    return locked, route, event
 
 
-def referral_receipt_queue(*, user, referral: Referral) -> None:
-    """The referrer's receipt, sent once the submission commits."""
-    notification_queue(
-        kind="referral_receipt",
-        dedupe_key=f"referral-receipt:{referral.public_id}",
-        to=[user.email],
-        subject=f"Prevent referral received: {referral.reference}",
-        body=_receipt_body(referral),
-        case_reference=referral.reference,
-    )
+def referral_receipt(*, user, referral: Referral) -> dict:
+    """The referrer's receipt, as `notification_queue`'s arguments: submission queues it with
+    the new tasks' notices, in one statement, and it is sent once the submission commits."""
+    return {
+        "kind": "referral_receipt",
+        "dedupe_key": f"referral-receipt:{referral.public_id}",
+        "to": [user.email],
+        "subject": f"Prevent referral received: {referral.reference}",
+        "body": _receipt_body(referral),
+        "case_reference": referral.reference,
+    }

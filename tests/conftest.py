@@ -37,6 +37,23 @@ def _append_only_audit_table(request):
         if connection.vendor == "sqlite":
             with connection.cursor() as cursor:
                 cursor.execute("DELETE FROM compliance_auditevent")
+        else:
+            _reference_sequences_drop()
+
+
+def _reference_sequences_drop() -> None:
+    """The flush empties the tables but keeps PostgreSQL's per-year reference sequences
+    (config/references.py): drop them too, so the next test numbers from 1 as on a new
+    database. (A test in a transaction that rolls back leaves none: creating one rolls back.)
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT sequence_name FROM information_schema.sequences "
+            "WHERE sequence_schema = current_schema() "
+            "AND sequence_name ~ '^[a-z]+_reference_[0-9]+$'"
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute(f"DROP SEQUENCE IF EXISTS {connection.ops.quote_name(name)}")
 
 
 @pytest.fixture(autouse=True)

@@ -99,6 +99,9 @@ AUTHENTICATION_BACKENDS = [
 # No anonymous user row: nothing is ever granted to someone who has not signed in.
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
+# A write to a case before its process row is locked (workflows/engine/locking.py): "raise"
+# in development and tests, where it is a bug to fix; production logs it and carries on.
+WORKFLOW_LOCK_ORDER = "raise"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -26,6 +26,7 @@ if not CACHE_URL.startswith(("redis://", "rediss://")):
     raise ImproperlyConfigured(
         "Set CACHE_URL to a Redis address (redis://...) shared by every web process"
     )
+WORKFLOW_LOCK_ORDER = "log"
 
 if EMAIL_BACKEND == "notifications.backends.NotifyEmailBackend" and not (
     NOTIFY_API_KEY and NOTIFY_TEMPLATE_ID

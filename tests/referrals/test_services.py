@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.utils import timezone
 
 from compliance.models import AuditEvent
@@ -85,7 +86,11 @@ def test_references_count_up_within_a_year(referrer):
     first = _submit(referrer, DraftReferralFactory(created_by=referrer))
     second = _submit(referrer, DraftReferralFactory(created_by=referrer))
     assert int(second.reference[-6:]) == int(first.reference[-6:]) + 1
-    assert ReferenceCounter.objects.get(year=timezone.localdate().year).last_number == 2
+    counted = ReferenceCounter.objects.filter(year=timezone.localdate().year)
+    if connection.vendor == "postgresql":  # a sequence per year; the counter row is not used
+        assert not counted.exists()
+    else:
+        assert counted.get().last_number == 2
 
 
 def test_receipt_is_queued_once_and_sent_after_commit(referrer, django_capture_on_commit_callbacks):

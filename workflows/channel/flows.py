@@ -6,8 +6,9 @@ Celery beat job fires. Each human step's team, form and service are in steps.py.
 """
 
 from viewflow import this
-from viewflow.workflow import flow, lock
+from viewflow.workflow import flow
 
+from ..engine.locking import process_row_lock
 from ..engine.nodes import human
 from . import hooks
 from .models import ChannelProcess
@@ -16,7 +17,10 @@ from .models import ChannelProcess
 class ChannelFlow(flow.Flow):
     process_class = ChannelProcess
     process_title = "Channel"
-    lock_impl = lock.SelectForUpdateLock(nowait=False)
+    # A Join with the default lock can create duplicate join tasks under concurrency, so the
+    # process row is locked with a blocking SELECT ... FOR UPDATE, once per transaction and
+    # never retried inside it (workflows/engine/locking.py: the lock order).
+    lock_impl = process_row_lock
 
     start = (
         flow.StartHandle(this.start_channel)

@@ -21,6 +21,7 @@ from referrals.models import Referral
 from regions.models import Team
 from regions.selectors import route_local_authority
 
+from ..engine.locking import case_lock
 from ..engine.models import CaseTask, Rating
 from ..engine.permissions import is_case_panel_member, is_member, is_panel_chair
 from ..engine.services import (
@@ -85,6 +86,8 @@ def agenda_add(
     *, meeting: PanelMeeting, referral: Referral | None, purpose: str | None, user
 ) -> AgendaItem:
     """Put a case on a meeting's agenda. Without a case, only the meeting's panel is asked."""
+    if referral is not None:
+        case_lock(referral)
     if referral is None:
         if not is_member(user, meeting.panel_id):
             raise PermissionDenied()
@@ -284,6 +287,7 @@ def consent_withdraw(
     given_by: str = Consent.GivenBy.PERSON,
 ) -> None:
     """Consent withdrawn during support: the open support step ends and a decision is due."""
+    case_lock(referral)
     if not is_case_panel_member(user, referral):
         raise PermissionDenied()
     problems = Problems()
@@ -370,6 +374,7 @@ def _intervention_create(*, plan: SupportPlan, user, kind, description, owner, p
 def intervention_add(
     *, referral: Referral, user, kind: str, description: str, owner, provider=None
 ) -> Intervention:
+    case_lock(referral)
     if not is_case_panel_member(user, referral):
         raise PermissionDenied()
     problems = Problems()
@@ -434,6 +439,8 @@ def intervention_session_record(
     notes: str,
 ) -> InterventionSession:
     """Providers record sessions only on the interventions commissioned from them."""
+    referral = intervention.plan.referral
+    case_lock(referral)
     if not may_record_session(user, intervention):
         raise PermissionDenied()
     problems = Problems()
@@ -459,13 +466,8 @@ def intervention_session_record(
         notes=notes,
         recorded_by=user,
     )
-    referral = intervention.plan.referral
-    audit_record(
-        actor=user,
-        action="channel.session_recorded",
-        obj=session,
-        case_reference=referral.reference or "",
-        detail={"attended": attended},
+    case_audit(
+        "channel.session_recorded", user=user, referral=referral, obj=session, attended=attended
     )
     return session
 
@@ -538,11 +540,10 @@ def channel_exit_record(*, referral: Referral) -> None:
         intervention.save(update_fields=["ended_on"])
         if intervention.provider_id:
             remove_perm(VIEW_INTERVENTION, intervention.provider, intervention)
-    audit_record(
-        action="channel.exited",
-        obj=referral,
-        case_reference=referral.reference or "",
-        detail={"post_exit_reviews_due": [str(post_exit_due_on(referral, m)) for m in (6, 12)]},
+    case_audit(
+        "channel.exited",
+        referral=referral,
+        post_exit_reviews_due=[str(post_exit_due_on(referral, m)) for m in (6, 12)],
     )
 
 
@@ -594,9 +595,4 @@ def channel_stage_close(*, process: ChannelProcess) -> None:
     referral = process.referral
     last = referral.channel_decisions.latest()
     case_status_record(referral=referral, outcome=last.result)
-    audit_record(
-        action="channel.closed",
-        obj=referral,
-        case_reference=referral.reference or "",
-        detail={"result": last.result},
-    )
+    case_audit("channel.closed", referral=referral, result=last.result)

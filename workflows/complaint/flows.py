@@ -11,10 +11,11 @@ service); the unit's complaint pages and the API both work it through that entry
 
 from django.shortcuts import redirect
 from viewflow import this
-from viewflow.workflow import flow, lock
+from viewflow.workflow import flow
 
 from compliance.models import Complaint, ComplaintProcess
 
+from ..engine.locking import process_row_lock
 from .services import complaint_close
 
 
@@ -61,9 +62,10 @@ def investigator_step(title: str, description: str = "") -> flow.View:
 class ComplaintFlow(flow.Flow):
     process_class = ComplaintProcess
     process_title = "Complaint"
-    # Blocking, as in every flow: services take the lock inside their own transaction, where a
-    # NOWAIT failure would abort it.
-    lock_impl = lock.SelectForUpdateLock(nowait=False)
+    # A Join with the default lock can create duplicate join tasks under concurrency, so the
+    # process row is locked with a blocking SELECT ... FOR UPDATE, once per transaction and
+    # never retried inside it (workflows/engine/locking.py: the lock order).
+    lock_impl = process_row_lock
 
     start = (
         flow.StartHandle(this.start_complaint)

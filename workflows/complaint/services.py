@@ -40,6 +40,7 @@ from compliance.services import (
 )
 from config.errors import ApplicationError, PermissionDenied, Problems
 from config.forms import LONG_TEXT_MAX
+from config.references import yearly_reference
 from notifications.services import notification_queue
 from referrals.models import Referral, ReferralStatus
 
@@ -135,10 +136,10 @@ def _receipt_body(complaint: Complaint) -> str:
 
 
 def _next_reference(year: int) -> str:
-    counter, _ = ComplaintReferenceCounter.objects.select_for_update().get_or_create(year=year)
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return f"CMP-{year}-{counter.last_number:06d}"
+    """CMP-YYYY-NNNNNN: unique, may have gaps, drawn without a lock held to commit."""
+    return yearly_reference(
+        prefix="CMP", year=year, counter_model=ComplaintReferenceCounter, model=Complaint
+    )
 
 
 def complaint_record(

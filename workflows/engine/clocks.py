@@ -15,6 +15,7 @@ from referrals.services import validated
 from regions.models import Team
 
 from .deadlines import working_days_after, working_days_between
+from .locking import case_lock
 from .models import CaseTask, ClockPause
 from .permissions import case_team_of, is_adviser_for, is_member, may_view_case
 
@@ -34,6 +35,7 @@ def tasks_mark_overdue() -> int:
     marked = 0
     for case_task in candidates:
         with transaction.atomic():
+            case_lock(case_task.referral)
             if not CaseTask.objects.filter(pk=case_task.pk, overdue=False).update(overdue=True):
                 continue  # another run got there first
             advisers = Team.objects.get(
@@ -79,6 +81,7 @@ def task_clock_pause(
     reason: str,
     information_request: InformationRequest | None = None,
 ) -> ClockPause:
+    case_lock(case_task.referral)
     if not (is_member(user, case_task.team_id) or is_adviser_for(user, case_task.region_id)):
         raise PermissionDenied()
     if not case_task.is_open:
@@ -111,6 +114,7 @@ def task_clock_pause(
 @transaction.atomic
 def task_clock_resume(*, case_task: CaseTask, user=None) -> CaseTask:
     """Restart the clock, moving the deadline on by the working days it was stopped."""
+    case_lock(case_task.referral)
     pause = case_task.pauses.filter(resumed_at__isnull=True).first()
     if pause is None:
         raise ApplicationError("The clock on this task is not paused.")
@@ -142,6 +146,7 @@ def task_clock_resume(*, case_task: CaseTask, user=None) -> CaseTask:
 @transaction.atomic
 def information_request_create(*, referral: Referral, user, question: str) -> InformationRequest:
     """Ask the referrer for more information; the asking team's open tasks wait for it."""
+    case_lock(referral)
     if not may_view_case(user, referral) or case_team_of(user, referral) is None:
         raise PermissionDenied()
     problems = Problems()
@@ -199,6 +204,7 @@ def information_request_answer(
     """The referrer answers a question put to them about their referral."""
     form = validated(InformationAnswerForm(data={"answer": answer}))
     with transaction.atomic():
+        case_lock(information_request.referral)
         locked = (
             InformationRequest.objects.select_for_update()
             .select_related("referral", "requested_by")

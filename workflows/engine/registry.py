@@ -20,7 +20,9 @@ from viewflow.workflow.fields import get_flow_ref
 from config.errors import ApplicationError, PermissionDenied
 from config.forms import ServiceForm, refused
 
+from .locking import task_lock
 from .permissions import is_task_team_member
+from .writes import writes_together
 
 # The Standards and Compliance Unit: its steps have no case team.
 UNIT = "standards_compliance"
@@ -56,13 +58,18 @@ class _Rehearsal(Exception):
 def step_complete(step: Step, task, user, form: ServiceForm) -> bool:
     """Complete the task with the form's answers: the one way the page and the API do it.
 
+    The step's transaction starts by locking the task's process row (the lock order of
+    workflows/engine/locking.py), whatever the service does first.
+
     True when done. Otherwise every problem is on the form, together: when some answers
     cannot be read, the service is rehearsed on the rest, in a transaction that is always
     rolled back, so its findings show beside the form's. A refusal raises PermissionDenied.
     """
     if form.is_valid():
         try:
-            step.service(task=task, user=user, **form.service_kwargs())
+            with transaction.atomic(), writes_together():
+                task_lock(task)  # the process row before anything the service writes
+                step.service(task=task, user=user, **form.service_kwargs())
         except PermissionDenied:
             raise
         except ApplicationError as exc:
@@ -73,6 +80,7 @@ def step_complete(step: Step, task, user, form: ServiceForm) -> bool:
     if so_far is not None:
         try:
             with transaction.atomic():
+                task_lock(task)
                 step.service(task=task, user=user, **so_far)
                 raise _Rehearsal
         except PermissionDenied:

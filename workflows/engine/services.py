@@ -4,6 +4,10 @@ Viewflow transitions called from code do not check permissions, so each function
 the acting user itself (through the named predicates) and writes its audit event in the same
 transaction. Completion is written once: `task_completion` holds the process lock while a
 step's service checks its rules and writes its records, then moves the flow on.
+
+Every write takes the case's process row first (workflows/engine/locking.py): `task_work_check`
+and `task_completion` lock it before anything else, and `case_audit` refuses an event about a
+case whose process row is not locked. Grants are written in bulk (grants.py).
 """
 
 from collections.abc import Iterable, Iterator
@@ -11,16 +15,15 @@ from contextlib import contextmanager
 
 from django.db import transaction
 from django.utils import timezone
-from guardian.shortcuts import assign_perm, remove_perm
 from viewflow.workflow.status import STATUS
 
-from compliance.audit import audit_record
 from config.errors import ApplicationError, PermissionDenied
-from notifications.services import notification_queue
 from referrals.models import Referral, ReferralStatus
-from regions.selectors import route_local_authority
+from referrals.selectors import referral_route
 
 from .deadlines import deadline_for
+from .grants import groups_grant, groups_revoke
+from .locking import case_lock, case_lock_check, task_lock
 from .models import OPEN_STATUSES, CaseTask
 from .permissions import (
     SEE_TASK,
@@ -30,18 +33,36 @@ from .permissions import (
     is_task_team_member,
 )
 from .registry import step_for
+from .writes import event_record, notify, writes_together
 
 
-def case_audit(action: str, *, user, referral: Referral, obj=None, reason: str = "", **detail):
-    """An audit event about a case, by a user, with the case's reference."""
-    return audit_record(
-        actor=user,
-        action=action,
-        obj=obj or referral,
-        case_reference=referral.reference or "",
-        reason=reason,
-        detail=detail,
-    )
+def case_audit(
+    action: str,
+    *,
+    user=None,
+    referral: Referral,
+    obj=None,
+    reason: str = "",
+    team: str = "",
+    **detail,
+):
+    """An audit event about a case, by a user (None: the service itself), with its reference.
+
+    Only once this transaction holds the case's process row: the audit chain's lock is held
+    to commit, so taking it before the process row is the deadlock the lock order forbids.
+    Inside `writes_together` the event is appended with the operation's others, at its end.
+    """
+    case_lock_check(referral)
+    event = {
+        "actor": user,
+        "action": action,
+        "obj": obj or referral,
+        "case_reference": referral.reference or "",
+        "reason": reason,
+        "team": team,
+        "detail": detail,
+    }
+    event_record(event)
 
 
 # How a case can leave a process and still be in the programme: at Channel, or in a police-led
@@ -71,7 +92,7 @@ def task_check_open(task) -> None:
 
 def case_task_open(*, task, referral: Referral, team_kind: str) -> CaseTask:
     """Record who owns a new human task and grant that team, and only that team, access."""
-    route = route_local_authority(referral.local_authority)
+    route = referral_route(referral)
     team = route.team(team_kind)
     case_task = CaseTask.objects.create(
         task=task,
@@ -82,14 +103,14 @@ def case_task_open(*, task, referral: Referral, team_kind: str) -> CaseTask:
         stage=task.flow_task.name,
         due_on=deadline_for(task.flow_task.name, timezone.localdate()),
     )
-    assign_perm(WORK_TASK, team.group, task)
-    assign_perm(SEE_TASK, team.group, task)
-    audit_record(
-        action="task.created",
+    groups_grant((WORK_TASK, SEE_TASK), [team.group_id], task)
+    case_audit(
+        "task.created",
+        referral=referral,
         obj=task,
-        case_reference=referral.reference or "",
         team=team.name,
-        detail={"stage": case_task.stage, "due_on": case_task.due_on},
+        stage=case_task.stage,
+        due_on=case_task.due_on,
     )
     _notify_team_of_task(case_task, title=str(task.flow_task.task_title or case_task.stage))
     return case_task
@@ -98,7 +119,7 @@ def case_task_open(*, task, referral: Referral, team_kind: str) -> CaseTask:
 def _notify_team_of_task(case_task: CaseTask, *, title: str) -> None:
     team = case_task.team
     recipients = [team.email, *team.members.filter(is_active=True).values_list("email", flat=True)]
-    notification_queue(
+    notify(
         kind="task_created",
         dedupe_key=f"task-created:{case_task.task_id}",
         to=recipients,
@@ -115,14 +136,10 @@ def _notify_team_of_task(case_task: CaseTask, *, title: str) -> None:
 
 
 def _case_task_close(task) -> None:
-    case_task = CaseTask.objects.select_related("team__group").filter(task=task).first()
-    if case_task is None:  # a complaint step: no team queue row
-        return
-    case_task.is_open = False
-    case_task.overdue = False
-    case_task.save(update_fields=["is_open", "overdue"])
-    remove_perm(WORK_TASK, case_task.team.group, task)
-    remove_perm(SEE_TASK, case_task.team.group, task)
+    """Out of the queues: one UPDATE, and one DELETE of every team's grant on the task."""
+    if not CaseTask.objects.filter(task=task).update(is_open=False, overdue=False):
+        return  # a complaint step: no team queue row
+    groups_revoke((WORK_TASK, SEE_TASK), None, task)
 
 
 # --- Claiming and assigning -----------------------------------------------------------------
@@ -130,6 +147,7 @@ def _case_task_close(task) -> None:
 
 @transaction.atomic
 def task_claim(*, task, user) -> None:
+    task_lock(task)
     if not is_task_team_member(user, task):
         raise PermissionDenied()
     with task.activation() as activation:  # locks the process row and re-reads the task
@@ -145,6 +163,7 @@ def task_claim(*, task, user) -> None:
 
 @transaction.atomic
 def task_unclaim(*, task, user) -> None:
+    task_lock(task)
     if not (task.owner_id == user.pk or is_task_region_adviser(user, task)):
         raise PermissionDenied()
     with task.activation() as activation:
@@ -159,8 +178,13 @@ def task_unclaim(*, task, user) -> None:
 def tasks_assign(*, tasks: Iterable, assignee, user, reason: str = "") -> int:
     """An adviser assigns or reassigns tasks (one or many), e.g. to cover an absent colleague.
 
-    The assignee must belong to the team that owns each task. All or nothing.
+    The assignee must belong to the team that owns each task. All or nothing. The tasks'
+    process rows are locked first, all of them, in one order (by process), so two advisers
+    assigning overlapping tasks queue instead of deadlocking.
     """
+    tasks = sorted(tasks, key=lambda t: (t.process_id, t.pk))
+    for task in tasks:
+        task_lock(task)
     count = 0
     for task in tasks:
         case_task = task.case
@@ -199,12 +223,13 @@ def tasks_assign(*, tasks: Iterable, assignee, user, reason: str = "") -> int:
 def task_completion(task, user) -> Iterator[None]:
     """Complete `task` as `user` around the caller's own checks and writes.
 
-    The process row is locked first (Viewflow's SELECT ... FOR UPDATE), the task re-read and
-    checked open and not someone else's; the caller's block then validates and writes; on
-    leaving it the task is claimed if nobody had, started, closed in the queues and executed.
-    Whoever may complete the step is the caller's to check, before entering.
+    The process row is locked first (a no-op when the step's service already holds it), the
+    task re-read and checked open and not someone else's; the caller's block then validates
+    and writes; on leaving it the task is claimed if nobody had, started, closed in the queues
+    and executed. Whoever may complete the step is the caller's to check, before entering.
     """
-    with task.activation() as activation:
+    task_lock(task)
+    with writes_together(), task.activation() as activation:
         task_check_open(task)
         if task.owner_id and task.owner_id != user.pk:
             raise ApplicationError(
@@ -224,7 +249,10 @@ def task_work_check(*, task, user) -> Referral:
     """Refuse anyone but those the task's step allows (its registry entry's predicate).
 
     The one place a step's "who may complete it" is enforced, for pages, API and code alike.
+    Every step's service calls it (or `task_complete`) first, so it takes the process lock
+    first: nothing of the step is written before its process row is held.
     """
+    task_lock(task)
     step = step_for(task)
     if step is None or not step.may_work(user, task):
         raise PermissionDenied()
@@ -235,32 +263,35 @@ def task_complete(*, task, user, stage: str, **detail) -> None:
     """Finish a case task as `user` once its records are written, and audit it."""
     if task.flow_task.name != stage:
         raise ApplicationError("This page is for a different task.")
-    task_work_check(task=task, user=user)
+    referral = task_work_check(task=task, user=user)
     with task_completion(task, user):
         pass
-    case_audit(
-        "task.completed", user=user, referral=task_referral(task), obj=task, stage=stage, **detail
-    )
+    case_audit("task.completed", user=user, referral=referral, obj=task, stage=stage, **detail)
 
 
 def tasks_move_to(*, referral: Referral, route) -> None:
     """After a transfer, the case's open tasks belong to the new area's teams.
 
-    Claimed tasks whose owner is not in the new team go back to the new team's queue.
+    Claimed tasks whose owner is not in the new team go back to the new team's queue. The
+    caller holds the case's process row (case_lock); the queue rows move in one UPDATE per team.
     """
-    open_tasks = CaseTask.objects.filter(referral=referral, is_open=True).select_related(
-        "task", "team__group"
+    case_lock(referral)
+    open_tasks = list(
+        CaseTask.objects.filter(referral=referral, is_open=True).select_related(
+            "task__owner", "team"
+        )
     )
+    moved: dict[int, list[int]] = {}
     for case_task in open_tasks:
         new_team = route.team(case_task.team.kind)
         task = case_task.task
-        remove_perm(WORK_TASK, case_task.team.group, task)
-        remove_perm(SEE_TASK, case_task.team.group, task)
-        assign_perm(WORK_TASK, new_team.group, task)
-        assign_perm(SEE_TASK, new_team.group, task)
+        groups_revoke((WORK_TASK, SEE_TASK), None, task)
+        groups_grant((WORK_TASK, SEE_TASK), [new_team.group_id], task)
         if task.owner_id and not is_member(task.owner, new_team.id):
             with task.activation() as activation:
                 activation.unassign()
-        case_task.team, case_task.region = new_team, route.region
-        case_task.local_authority = route.local_authority
-        case_task.save(update_fields=["team", "region", "local_authority"])
+        moved.setdefault(new_team.pk, []).append(case_task.pk)
+    for team_id, pks in moved.items():
+        CaseTask.objects.filter(pk__in=pks).update(
+            team_id=team_id, region=route.region, local_authority=route.local_authority
+        )

@@ -5,8 +5,9 @@ form, service and page); the rules live in services.py, which pages, the API and
 """
 
 from viewflow import this
-from viewflow.workflow import flow, lock
+from viewflow.workflow import flow
 
+from ..engine.locking import process_row_lock
 from ..engine.nodes import human
 from . import hooks
 from .models import ReferralProcess
@@ -16,9 +17,9 @@ class ReferralFlow(flow.Flow):
     process_class = ReferralProcess
     process_title = "Prevent referral"
     # A Join with the default lock can create duplicate join tasks under concurrency, so the
-    # process row is locked with SELECT ... FOR UPDATE. Blocking (not NOWAIT) because services
-    # take the lock inside their own transaction, where a NOWAIT failure would abort it.
-    lock_impl = lock.SelectForUpdateLock(nowait=False)
+    # process row is locked with a blocking SELECT ... FOR UPDATE, once per transaction and
+    # never retried inside it (workflows/engine/locking.py: the lock order).
+    lock_impl = process_row_lock
 
     start = (
         flow.StartHandle(this.start_referral)

@@ -9,8 +9,9 @@ from django.db import transaction
 
 from config.errors import ApplicationError
 from referrals.models import Referral
-from referrals.services import referral_receipt_queue, referral_submission_record
+from referrals.services import referral_receipt, referral_submission_record
 
+from ..engine.writes import writes_together
 from .flows import ReferralFlow
 from .models import ReferralProcess
 
@@ -23,11 +24,17 @@ def referral_process_start(*, referral: Referral, actor) -> ReferralProcess:
 
 
 def referral_submit(*, user, referral: Referral, declaration_confirmed: bool) -> Referral:
-    """Submit a complete draft: reference, routing, audit, process start and receipt."""
-    with transaction.atomic():
-        submitted, _route = referral_submission_record(
+    """Submit a complete draft: reference, routing, audit, process start and receipt.
+
+    Its audit events (submitted, routed, each task opened) are appended together at the
+    end, just before commit, and the receipt and the new tasks' notices are queued together,
+    in one statement (workflows/engine/writes.py).
+    """
+    with transaction.atomic(), writes_together() as writes:
+        submitted, _route, submitted_event = referral_submission_record(
             user=user, referral=referral, declaration_confirmed=declaration_confirmed
         )
+        writes.events.append(submitted_event)
         referral_process_start(referral=submitted, actor=user)
-        referral_receipt_queue(user=user, referral=submitted)
+        writes.notices.append(referral_receipt(user=user, referral=submitted))
     return submitted

@@ -10,15 +10,17 @@ from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
-from guardian.shortcuts import assign_perm, remove_perm
 
 from compliance.audit import audit_record
 from config.errors import ApplicationError, PermissionDenied, Problems
 from notifications.services import notification_queue
 from referrals.models import ConcernType, PossibleDuplicate, Referral, ReferralStatus
+from referrals.selectors import referral_route
 from regions.models import LocalAuthority, Team
 from regions.selectors import route_local_authority
 
+from ..engine.grants import groups_grant, groups_revoke
+from ..engine.locking import case_lock
 from ..engine.models import Rating
 from ..engine.permissions import (
     VIEW_CASE,
@@ -57,23 +59,19 @@ from .models import (
 
 def case_access_grant(*, referral: Referral) -> None:
     """Give the case's police, local-authority and regional teams sight of the case."""
-    route = route_local_authority(referral.local_authority)
+    route = referral_route(referral)
     teams = [route.ctp_team, route.la_team, route.regional_team]
-    for team in teams:
-        assign_perm(VIEW_CASE, team.group, referral)
+    groups_grant((VIEW_CASE,), [team.group_id for team in teams], referral)
     if referral.status == ReferralStatus.SUBMITTED:
         referral.status = ReferralStatus.IN_PROGRESS
         referral.save(update_fields=["status", "updated_at"])
-    audit_record(
-        action="case.routed",
-        obj=referral,
-        case_reference=referral.reference or "",
-        detail={
-            "region": route.region.name,
-            "local_authority": route.local_authority.name,
-            "police_force_area": route.police_force_area.name,
-            "teams": [t.name for t in teams],
-        },
+    case_audit(
+        "case.routed",
+        referral=referral,
+        region=route.region.name,
+        local_authority=route.local_authority.name,
+        police_force_area=route.police_force_area.name,
+        teams=[t.name for t in teams],
     )
 
 
@@ -93,6 +91,7 @@ def deconfliction_record(
 ) -> Deconfliction:
     """Record a further deconfliction check, saying what new information prompted it.
     Repeatable whenever new information arrives."""
+    case_lock(referral)
     if not is_case_police(user, referral):
         raise PermissionDenied()
     problems = Problems()
@@ -183,6 +182,7 @@ def police_gateway_checks_complete(*, task, user, checks: dict[str, tuple[str, s
 
 @transaction.atomic
 def case_note_add(*, referral: Referral, user, kind: str, text: str) -> CaseNote:
+    case_lock(referral)
     if not may_view_case(user, referral):
         raise PermissionDenied()
     team = _acting_team(user, referral)
@@ -215,6 +215,7 @@ def initial_discussion_record(
     *, referral: Referral, user, held_on: date | None, summary: str
 ) -> InitialDiscussion:
     """The initial discussion with the referrer happens once, by police or the LA."""
+    case_lock(referral)
     if not may_view_case(user, referral):
         raise PermissionDenied()
     team = _acting_team(user, referral)
@@ -697,6 +698,7 @@ def risk_assessment_complete(
 def home_visit_assessment_record(
     *, referral: Referral, user, risks_identified: str, controls: str, visit_safe: bool | None
 ) -> HomeVisitRiskAssessment:
+    case_lock(referral)
     if not is_case_police(user, referral):
         raise PermissionDenied()
     problems = Problems()
@@ -730,6 +732,7 @@ def home_visit_record(
     *, referral: Referral, user, visited_on: date | None, notes: str
 ) -> HomeVisit:
     """No visit is recorded without a prior home-visit risk assessment that found it safe."""
+    case_lock(referral)
     if not is_case_police(user, referral):
         raise PermissionDenied()
     assessment = (
@@ -840,12 +843,7 @@ def case_finish(*, process: ReferralProcess, outcome: str | None) -> None:
     process.outcome = outcome
     process.save(update_fields=["outcome"])
     case_status_record(referral=referral, outcome=outcome)
-    audit_record(
-        action="case.outcome",
-        obj=referral,
-        case_reference=referral.reference or "",
-        detail={"outcome": outcome},
-    )
+    case_audit("case.outcome", referral=referral, outcome=outcome)
 
 
 # --- Oversight: duplicates and transfers --------------------------------------------------
@@ -856,6 +854,7 @@ def duplicate_decide(
     *, duplicate: PossibleDuplicate, user, same_person: bool | None, reason: str = ""
 ) -> PossibleDuplicate:
     referral = duplicate.referral
+    case_lock(referral)
     if not may_view_case(user, referral) or not is_region_adviser(user, referral):
         raise PermissionDenied()
     problems = Problems()
@@ -890,6 +889,7 @@ def case_transfer(
     Access moves with it: old teams lose the case and its open tasks, new teams gain them,
     and claimed tasks whose owner is not in the new team go back to the new team's queue.
     """
+    case_lock(referral)
     if not is_region_adviser(user, referral):
         raise PermissionDenied()
     problems = Problems()
@@ -912,10 +912,8 @@ def case_transfer(
     new_teams = {new.ctp_team, new.la_team, new.regional_team}
     if referral.process.outcome == ReferralProcess.Outcome.CHANNEL:
         new_teams.add(new.channel_panel)
-    for team in old_teams - new_teams:
-        remove_perm(VIEW_CASE, team.group, referral)
-    for team in new_teams:
-        assign_perm(VIEW_CASE, team.group, referral)
+    groups_revoke((VIEW_CASE,), [team.group_id for team in old_teams - new_teams], referral)
+    groups_grant((VIEW_CASE,), [team.group_id for team in new_teams], referral)
 
     tasks_move_to(referral=referral, route=new)
 
@@ -945,11 +943,6 @@ def case_transfer(
 
 def channel_panel_grant(*, referral: Referral) -> None:
     """Give the case's Channel panel sight of it, as the case is referred to Channel."""
-    route = route_local_authority(referral.local_authority)
-    assign_perm(VIEW_CASE, route.channel_panel.group, referral)
-    audit_record(
-        action="channel.referred",
-        obj=referral,
-        case_reference=referral.reference or "",
-        team=route.channel_panel.name,
-    )
+    route = referral_route(referral)
+    groups_grant((VIEW_CASE,), [route.channel_panel.group_id], referral)
+    case_audit("channel.referred", referral=referral, team=route.channel_panel.name)

@@ -1,0 +1,153 @@
+"""How many queries a write makes, and that every record it owes is still written.
+
+A submission writes the referral, its reference, routing, grants to three teams, the process
+and its first two tasks (each with its queue row, grants, audit event and notice), four audit
+events and three emails; an acknowledgement closes one task and opens the next. Grants are one
+INSERT a call, queue rows one UPDATE, the notices of one operation one INSERT. Most of what
+is left is Viewflow's own bookkeeping (a row per node) and the audit chain's append (five
+statements an event, compliance/audit.py). Each test warms the per-process caches (content
+types, permission ids, this year's reference sequence) with a first write, then measures a
+second.
+"""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
+from guardian.models import GroupObjectPermission
+from viewflow.workflow.models import Task
+
+from compliance.models import AuditEvent
+from notifications.models import Notification
+from referrals.models import Referral
+from regions.selectors import route_local_authority
+from tests.cases import CAMDEN, SubmittedCaseFactory, open_task
+from tests.factories import DraftReferralFactory, ReferrerFactory, postcodes_load
+from workflows.referral import services
+from workflows.referral.intake import referral_submit
+
+# The most queries each may make, as measured on PostgreSQL (SQLite makes 2-3 fewer: no
+# advisory lock), counting the savepoint pair the test's own transaction adds. Before the
+# engine's bulk writes: 137 and 55.
+SUBMISSION_MAX = 70
+SUBMISSION_PAGE_MAX = SUBMISSION_MAX + 4  # the session, the user and the draft
+TRANSITION_MAX = 35
+TRANSITION_PAGE_MAX = TRANSITION_MAX + 10  # the session, the user and the task page's reads
+
+
+@pytest.fixture
+def referrer(people):
+    postcodes_load()
+    return ReferrerFactory(full_name="Sam Safeguarding", organisation="Example Academy")
+
+
+def _grants(obj) -> set[tuple[str, int]]:
+    rows = GroupObjectPermission.objects.filter(
+        content_type=ContentType.objects.get_for_model(obj), object_pk=str(obj.pk)
+    )
+    return {(row.permission.codename, row.group_id) for row in rows}
+
+
+def _submitted_records_are_all_there(referral: Referral, referrer) -> None:
+    route = route_local_authority(CAMDEN)
+    assert _grants(referral) == {
+        ("view_referral", team.group_id)
+        for team in (route.ctp_team, route.la_team, route.regional_team)
+    }
+    tasks = {ct.stage: ct for ct in referral.case_tasks.select_related("task", "team")}
+    assert set(tasks) == {"police_acknowledge", "la_acknowledge"}
+    for case_task in tasks.values():
+        assert _grants(case_task.task) == {
+            ("change_task", case_task.team.group_id),
+            ("view_task", case_task.team.group_id),
+        }
+    events = AuditEvent.objects.filter(case_reference=referral.reference)
+    assert sorted(events.values_list("action", flat=True)) == [
+        "case.routed",
+        "referral.submitted",
+        "task.created",
+        "task.created",
+    ]
+    notices = Notification.objects.filter(case_reference=referral.reference)
+    assert sorted(notices.values_list("kind", flat=True)) == [
+        "referral_receipt",
+        "task_created",
+        "task_created",
+    ]
+    assert notices.get(kind="referral_receipt").to == [referrer.email]
+    police = notices.get(dedupe_key=f"task-created:{tasks['police_acknowledge'].task_id}")
+    members = route.ctp_team.members.values_list("email", flat=True)
+    assert police.to == sorted({route.ctp_team.email, *members} - {""}) and police.to
+
+
+def test_a_submission_through_the_service(referrer, django_assert_max_num_queries):
+    referral_submit(
+        user=referrer,
+        referral=DraftReferralFactory(created_by=referrer),
+        declaration_confirmed=True,
+    )
+    draft = DraftReferralFactory(created_by=referrer)
+    with django_assert_max_num_queries(SUBMISSION_MAX):
+        referral = referral_submit(user=referrer, referral=draft, declaration_confirmed=True)
+    _submitted_records_are_all_there(referral, referrer)
+
+
+def test_a_submission_through_the_journeys_final_post(
+    client, referrer, django_assert_max_num_queries
+):
+    referral_submit(
+        user=referrer,
+        referral=DraftReferralFactory(created_by=referrer),
+        declaration_confirmed=True,
+    )
+    draft = DraftReferralFactory(created_by=referrer)
+    client.force_login(referrer)
+    url = reverse("referrals:declaration", args=[draft.public_id])
+    with django_assert_max_num_queries(SUBMISSION_PAGE_MAX):
+        response = client.post(url, {"confirm": "on"})
+    assert response.status_code == 302
+    _submitted_records_are_all_there(Referral.objects.get(pk=draft.pk), referrer)
+
+
+def _last_event() -> int:
+    return AuditEvent.objects.order_by("-sequence").values_list("sequence", flat=True).first()
+
+
+def _acknowledged_records_are_all_there(referral, task, people, since: int) -> None:
+    task.refresh_from_db()
+    assert task.status == "DONE" and task.owner_id == people.police.pk
+    assert _grants(task) == set(), "nobody works or sees a closed task through its grants"
+    assert not referral.case_tasks.get(task=task).is_open
+    following = open_task(referral, "police_deconfliction")
+    ctp_group = Group.objects.get(team__pk=following.case.team_id).pk
+    assert _grants(following) == {("change_task", ctp_group), ("view_task", ctp_group)}
+    events = AuditEvent.objects.filter(sequence__gt=since, case_reference=referral.reference)
+    assert sorted(events.values_list("action", "object_id")) == [
+        ("task.completed", str(task.pk)),
+        ("task.created", str(following.pk)),
+    ]
+    assert Notification.objects.filter(dedupe_key=f"task-created:{following.pk}").exists()
+
+
+def test_a_transition_through_the_service(people, django_assert_max_num_queries):
+    warm = SubmittedCaseFactory(people=people)
+    services.task_acknowledge(task=open_task(warm, "police_acknowledge"), user=people.police)
+    referral = SubmittedCaseFactory(people=people)
+    task = open_task(referral, "police_acknowledge")
+    since = _last_event()
+    with django_assert_max_num_queries(TRANSITION_MAX):
+        services.task_acknowledge(task=task, user=people.police)
+    _acknowledged_records_are_all_there(referral, task, people, since)
+
+
+def test_a_transition_through_the_task_page(client, people, django_assert_max_num_queries):
+    warm = SubmittedCaseFactory(people=people)
+    services.task_acknowledge(task=open_task(warm, "police_acknowledge"), user=people.police)
+    referral = SubmittedCaseFactory(people=people)
+    task = open_task(referral, "police_acknowledge")
+    client.force_login(people.police)
+    since = _last_event()
+    with django_assert_max_num_queries(TRANSITION_PAGE_MAX):
+        response = client.post(reverse("workflows:task", args=[task.pk]), {"note": ""})
+    assert response.status_code == 302, response.content.decode()[:400]
+    _acknowledged_records_are_all_there(referral, Task.objects.get(pk=task.pk), people, since)

@@ -1,0 +1,67 @@
+"""The audit events and notices of one engine operation, written together at its end.
+
+The audit chain's lock is held from a transaction's first append until it commits. A
+submission or a completion appends several events (the step's, the tasks it opens, the
+routing), the first of them early, so the lock used to be held through all of Viewflow's
+work that followed and every other write queued behind it. Inside `writes_together` the
+engine collects them and appends them as the operation ends, in the order they were made, just
+before commit: the hold is the appends themselves. The notices go in one statement
+(`notifications_queue_many`).
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+from compliance.audit import audit_record
+from notifications.services import notification_queue, notifications_queue_many
+
+
+@dataclass
+class _Writes:
+    """The audit events and notices of one engine operation, written together at its end."""
+
+    events: list[dict] = field(default_factory=list)
+    notices: list[dict] = field(default_factory=list)
+
+
+_writes: ContextVar[_Writes | None] = ContextVar("engine_writes", default=None)
+
+
+@contextmanager
+def writes_together() -> Iterator[_Writes]:
+    """Collect the audit events and notices written inside the block; write them as it ends,
+    in order, still in the caller's transaction. A nested block joins the outermost; an
+    exception writes nothing (the transaction is rolling back)."""
+    pending = _writes.get()
+    if pending is not None:
+        yield pending
+        return
+    pending = _Writes()
+    token = _writes.set(pending)
+    try:
+        yield pending
+    finally:
+        _writes.reset(token)
+    for event in pending.events:
+        audit_record(**event)
+    notifications_queue_many(pending.notices)
+
+
+def notify(**notice) -> None:
+    """Queue a notice: with the operation's others when inside `writes_together`."""
+    pending = _writes.get()
+    if pending is None:
+        notification_queue(**notice)
+    else:
+        pending.notices.append(notice)
+
+
+def event_record(event: dict) -> None:
+    """Append an audit event (`audit_record`'s arguments): at once, or with the operation's."""
+    pending = _writes.get()
+    if pending is None:
+        audit_record(**event)
+    else:
+        pending.events.append(event)
