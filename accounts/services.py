@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from django_otp import verify_token
+from django_otp import user_has_device, verify_token
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -77,11 +77,10 @@ def _device_for(user: User, code: str) -> Device | None:
     return backup_device(user)
 
 
-def _wait_seconds(info: dict | None) -> int:
+def _wait(info: dict | None) -> str:
     until = (info or {}).get("locked_until")
-    if until is None:
-        return 1
-    return max(1, math.ceil((until - timezone.now()).total_seconds()))
+    seconds = 1 if until is None else max(1, math.ceil((until - timezone.now()).total_seconds()))
+    return f"{seconds} second{'' if seconds == 1 else 's'}"
 
 
 def second_factor_check(*, request: HttpRequest, user: User, code: str) -> Device:
@@ -105,7 +104,7 @@ def second_factor_check(*, request: HttpRequest, user: User, code: str) -> Devic
         allowed, info = device.verify_is_allowed()
         if not allowed:
             raise ApplicationError(
-                f"You entered a wrong code too recently. Wait {_wait_seconds(info)} seconds, "
+                f"You entered a wrong code too recently. Wait {_wait(info)}, "
                 "then enter the code your app shows now",
                 field="code",
             )
@@ -134,11 +133,11 @@ def second_factor_check(*, request: HttpRequest, user: User, code: str) -> Devic
 def totp_device_start(*, user: User) -> TOTPDevice:
     """The authenticator to add: its secret is shown until a code from it confirms it.
 
-    Only for someone with no authenticator yet: anyone holding just the password of an account
-    that has one must not be able to add their own.
+    Only for someone with no second factor yet (no authenticator, no backup codes): anyone
+    holding just the password of an account that has one must not be able to add their own.
     """
-    if totp_device_confirmed(user) is not None:
-        raise PermissionDenied("You already have an authenticator app set up.")
+    if user_has_device(user, confirmed=True):
+        raise PermissionDenied("You already have a second factor set up.")
     return totp_device_pending(user) or TOTPDevice.objects.create(
         user=user, name=DEVICE_NAME, confirmed=False
     )
@@ -157,7 +156,7 @@ def totp_device_confirm(*, user: User, code: str) -> tuple[TOTPDevice, list[str]
     allowed, info = device.verify_is_allowed()
     if not allowed:
         raise ApplicationError(
-            f"You entered a wrong code too recently. Wait {_wait_seconds(info)} seconds, "
+            f"You entered a wrong code too recently. Wait {_wait(info)}, "
             "then enter the code your app shows now",
             field="code",
         )
