@@ -41,9 +41,9 @@ class SignInForm(auth_forms.AuthenticationForm):
             return self.cleaned_data
 
 
-class CodeForm(forms.Form):
-    code = forms.CharField(
-        label="Code",
+def _code_field(label: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
         max_length=32,
         required=False,  # the service says what is missing
         widget=forms.TextInput(
@@ -54,6 +54,18 @@ class CodeForm(forms.Form):
             }
         ),
     )
+
+
+class CodeForm(forms.Form):
+    """The code at sign-in: from the authenticator app, or a backup code."""
+
+    code = _code_field("Enter the code from your authenticator app")
+
+
+class SetUpCodeForm(forms.Form):
+    """The first code from a newly added authenticator app, which confirms it."""
+
+    code = _code_field("Code from your authenticator app")
 
 
 class PasswordResetRequestForm(forms.Form):

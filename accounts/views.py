@@ -26,7 +26,7 @@ from django_ratelimit.core import get_usage
 from config.errors import ApplicationError, PermissionDenied
 from config.forms import posted, refused
 
-from .forms import CodeForm, PasswordResetRequestForm, SetPasswordForm, SignInForm
+from .forms import CodeForm, PasswordResetRequestForm, SetPasswordForm, SetUpCodeForm, SignInForm
 from .lockout import email_normalise
 from .middleware import SIGNED_OUT_REASON, STEP_PAGES, signed_in_now
 from .selectors import (
@@ -197,7 +197,7 @@ def second_factor_set_up(request: HttpRequest) -> HttpResponse:
         device = totp_device_start(user=user)
     except PermissionDenied:
         return redirect(next_url if session_verified(user) else reverse("second_factor"))
-    form = CodeForm(posted(request))
+    form = SetUpCodeForm(posted(request))
     status = 200
     if form.is_valid():
         try:
