@@ -24,6 +24,12 @@ def _navigation(user) -> dict[str, bool]:
 
 
 def navigation(request: HttpRequest) -> dict:
-    """`nav`: one query for the user's groups, made only if a page shows the navigation."""
+    """`nav`: one query for the user's groups, made only if a page shows the navigation.
+
+    A session still owing its second factor gets none (`pending`): it may only finish signing
+    in or sign out (accounts.middleware.SecondFactorMiddleware).
+    """
     user = getattr(request, "user", None)
+    if getattr(request, "second_factor_pending", None):
+        return {"nav": {"pending": True}}
     return {"nav": SimpleLazyObject(lambda: _navigation(user))}

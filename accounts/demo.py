@@ -1,10 +1,13 @@
 """Demo users for every role in two regions. Used by `manage.py demo_data`, never in production."""
 
 import secrets
+from base64 import b32encode
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from regions.models import LocalAuthority, Postcode
 from regions.selectors import route_local_authority
@@ -12,6 +15,9 @@ from regions.services import team_add_member
 
 from .models import User
 from .roles import Role
+from .selectors import second_factor_required
+
+DEMO_DEVICE_NAME = "Demo authenticator"
 
 # Two regions, two local authorities each — enough to show that access stops at boundaries.
 DEMO_AREAS = {
@@ -32,6 +38,33 @@ DEMO_POSTCODES = {
 class DemoUsers:
     password: str
     by_key: dict[str, User] = field(default_factory=dict)
+    # Base32 secret of each demo user's authenticator, by email (staff only).
+    secrets: dict[str, str] = field(default_factory=dict)
+
+
+def demo_device(user: User) -> TOTPDevice:
+    """The demo user's confirmed authenticator, made once: its secret stays the same when the
+    demo data is built again, so an app already set up with it keeps working."""
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, name=DEMO_DEVICE_NAME, defaults={"confirmed": True}
+    )
+    return device
+
+
+def demo_secret(device: TOTPDevice) -> str:
+    return b32encode(device.bin_key).decode()
+
+
+def demo_code(device: TOTPDevice) -> str:
+    """The code the device's app would show now."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
+def _second_factors(users: DemoUsers) -> None:
+    for user in users.by_key.values():
+        if second_factor_required(user):
+            users.secrets[user.email] = demo_secret(demo_device(user))
 
 
 def _user(
@@ -139,4 +172,5 @@ def build(password: str | None = None) -> DemoUsers:
     )
     admin.is_staff = True
     admin.save(update_fields=["is_staff"])
+    _second_factors(users)
     return users

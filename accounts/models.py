@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from .roles import Role
 
@@ -37,6 +38,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    session_generation = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Raised to end every session of the user at once (sign out everywhere)",
+    )
 
     objects = UserManager()
 
@@ -55,6 +61,20 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    def _get_session_auth_hash(self, secret=None) -> str:
+        """Django keeps this hash in each session and signs the session out when it no longer
+        matches. Mixing in `session_generation` lets one write end every session, as a
+        password change does; generation 0 gives Django's own hash, so existing sessions live.
+        """
+        if not self.session_generation:
+            return super()._get_session_auth_hash(secret=secret)
+        return salted_hmac(
+            "accounts.User.session_auth_hash",
+            f"{self.password}:{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def has_role(self, role: Role) -> bool:
         # Groups are prefetched by the auth middleware only when asked; cache per instance.

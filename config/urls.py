@@ -1,24 +1,17 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from accounts import views as account_views
-
 urlpatterns = [
-    path("", account_views.home, name="home"),
-    path(
-        "sign-in/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"
-    ),
-    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
-    path("healthz", account_views.healthz, name="healthz"),
+    path("", include("accounts.urls")),
     # GOV.UK Frontend's stylesheet asks for its fonts and images under /assets/.
     path(
         "assets/<path:path>",
         RedirectView.as_view(
             url=f"{settings.STATIC_URL}govuk-frontend/dist/govuk/assets/%(path)s", permanent=True
         ),
+        name="assets",
     ),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),

@@ -8,6 +8,18 @@ from django.db import connection
 from compliance import triggers
 from referrals.models import Referral
 from tests.cases import People, people_make, submit_referral
+from tests.clients import APIClient, Client
+
+
+@pytest.fixture
+def client() -> Client:
+    """pytest-django's `client`, signing in with a verified second factor (tests/clients.py)."""
+    return Client()
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
 
 
 @pytest.fixture(autouse=True)

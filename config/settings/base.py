@@ -36,6 +36,10 @@ INSTALLED_APPS = [
     "csp",
     "django_celery_beat",
     "govuk_frontend_django",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "accounts",
     "regions",
     "compliance",
@@ -53,10 +57,18 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Which second-factor device, if any, verified this session (request.user.otp_device).
+    "django_otp.middleware.OTPMiddleware",
+    # Idle and absolute session limits; then nothing but the sign-in pages until the second
+    # factor is done (accounts/middleware.py).
+    "accounts.middleware.SessionTimeoutMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After authentication: a refused request for a case object is recorded against its user.
     "compliance.middleware.RefusedAccessMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Turns a lockout found during sign-in into the GOV.UK "account locked" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -93,6 +105,8 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out account is refused before its password is even checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -107,15 +121,64 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 12},
-    },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+# Argon2id first: new and changed passwords use it; older PBKDF2 hashes are upgraded the next
+# time their owner signs in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
+# Django's checks with messages in plain English, and the service's own (accounts/passwords.py).
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "accounts.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "accounts.passwords.UserAttributeSimilarityValidator"},
+    {"NAME": "accounts.passwords.CommonPasswordValidator"},
+    {"NAME": "accounts.passwords.NumericPasswordValidator"},
+    {"NAME": "accounts.passwords.GuessablePasswordValidator"},
+]
+
+# Sessions: signed out after SESSION_IDLE_TIMEOUT minutes without a request, and after
+# SESSION_COOKIE_AGE seconds whatever happens (accounts.middleware.SessionTimeoutMiddleware).
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30)
+SESSION_COOKIE_AGE = env.int("SESSION_MAX_AGE_HOURS", default=8) * 60 * 60
+
+# Second factor (django-otp): an authenticator app (TOTP) with backup codes. Required of every
+# role that sees cases or people; optional for referrers (accounts.selectors).
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Prevent referrals")
+BACKUP_CODE_COUNT = 10
+
+# Lockout (django-axes): AXES_FAILURE_LIMIT wrong passwords or codes in a row lock the email
+# address, whether or not an account has it, until an administrator unlocks it (the admin's
+# "Access attempts", or `manage.py axes_reset_username EMAIL`) or its owner resets the
+# password. SIGN_IN_LOCKOUT_HOURS > 0 unlocks by itself after that long instead.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 asks for locking by network address too. Not here: staff of one force or council
+# reach the service through one proxy address, and five typing mistakes among them would lock
+# them all out. Counting by email address is not weakened by rotating either: its failures are
+# summed over every network address and browser they came from.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.lockout.username_of"
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+# Failures are forgotten when a sign-in is complete, second factor included (accounts.lockout).
+AXES_RESET_ON_SUCCESS = False
+_LOCKOUT_HOURS = env.int("SIGN_IN_LOCKOUT_HOURS", default=0)
+AXES_COOLOFF_TIME = _LOCKOUT_HOURS or None
+# Successful sign-ins are in the audit trail; axes keeps only the failures it counts.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# The address recorded against a failure: the same reading of X-Forwarded-For as the complaint
+# limit's (TRUSTED_PROXY_COUNT).
+AXES_CLIENT_IP_CALLABLE = "compliance.throttle.client_address"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code", "otp_token"]
+# Whom a locked-out person, or one who has lost their authenticator, should contact.
+ACCOUNT_SUPPORT_EMAIL = env("ACCOUNT_SUPPORT_EMAIL", default="prevent-support@example.gov.uk")
+
+# Password reset links work once, for an hour.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_MINUTES", default=60) * 60
+PASSWORD_RESETS_PER_HOUR_PER_ADDRESS = env.int("PASSWORD_RESETS_PER_HOUR_PER_ADDRESS", default=10)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -302,7 +365,11 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        # A session still waiting for its second factor reaches no endpoint.
+        "accounts.permissions.SecondFactorVerified",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -324,7 +391,6 @@ SPECTACULAR_SETTINGS = {
 }
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 8 * 60 * 60
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

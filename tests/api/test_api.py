@@ -1,10 +1,10 @@
 """The API: what each role sees and may do, field errors for bad input, flat query counts."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from compliance.models import AuditEvent
 from tests.cases import error_summary, open_task, open_tasks, submit_referral
+from tests.clients import APIClient
 from workflows.models import Deconfliction, SafeguardingChecks
 from workflows.referral import services
 

@@ -552,6 +552,7 @@ def test_an_expired_grant_opens_nothing_even_before_the_job_removes_it(
     assert client.get("/api/v1/cases/").json()["count"] == 1
 
     time_machine.shift(timedelta(minutes=31))
+    _signed_in(client, investigator)  # afresh: the first session has been idle for 31 minutes
     assert fresh(investigator).has_perm(VIEW, case)  # the job has not run yet
     reads_before = AuditEvent.objects.filter(action__in=["case.read", "attachment.downloaded"])
     counted = reads_before.count()

@@ -8,10 +8,10 @@ from uuid import uuid4
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from accounts.roles import Role
 from compliance.models import Complaint, ComplaintLetter, ComplaintReview, ComplaintStatus
+from tests.clients import APIClient
 from tests.compliance.factories import (
     ComplianceOfficerFactory,
     InvestigatingComplaintFactory,

@@ -375,3 +375,26 @@ def test_production_refuses_notify_without_its_keys():
     )
     assert result.returncode != 0
     assert "NOTIFY_API_KEY and NOTIFY_TEMPLATE_ID" in result.stderr
+
+
+# Sign-in -------------------------------------------------------------------------------------
+
+SIGN_IN_SETTINGS = ("SESSION_IDLE_TIMEOUT", "SESSION_COOKIE_AGE", "AXES_FAILURE_LIMIT")
+
+
+def test_sessions_idle_out_after_30_minutes_and_end_after_8_hours_by_default(tmp_path):
+    values = _settings_of("config.settings.local", {}, tmp_path, *SIGN_IN_SETTINGS)
+
+    assert values == {
+        "SESSION_IDLE_TIMEOUT": 30,
+        "SESSION_COOKIE_AGE": 8 * 60 * 60,
+        "AXES_FAILURE_LIMIT": 5,
+    }
+
+
+def test_the_idle_limit_comes_from_the_environment(tmp_path):
+    env = _production_env(SESSION_IDLE_TIMEOUT="15")
+
+    values = _settings_of("config.settings.production", env, tmp_path, *SIGN_IN_SETTINGS)
+
+    assert values["SESSION_IDLE_TIMEOUT"] == 15

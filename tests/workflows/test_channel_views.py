@@ -8,7 +8,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.test import APIClient
 from viewflow.workflow.models import Task
 from viewflow.workflow.timers import fire_due_timers
 
@@ -27,6 +26,7 @@ from tests.cases import (
     services_team_add,
     submit_referral,
 )
+from tests.clients import APIClient
 from workflows.channel import forms as cf
 from workflows.channel import services as channel
 from workflows.models import (

@@ -2,13 +2,12 @@
 the API both work each step through that declaration, with the same validation."""
 
 import pytest
-from django.test import Client
-from rest_framework.test import APIClient
 from viewflow.workflow.models import Task
 
 from compliance.models import ComplaintStatus
 from regions.models import Team
 from tests.cases import error_summary, open_task, refer_to_channel, services_team_add
+from tests.clients import APIClient, Client
 from tests.compliance.factories import ComplianceOfficerFactory, ReceivedComplaintFactory
 from workflows.channel.flows import ChannelFlow
 from workflows.complaint.flows import ComplaintFlow

@@ -10,7 +10,6 @@ from datetime import date
 import pytest
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
-from rest_framework.test import APIClient
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -29,6 +28,7 @@ from tests.cases import (
     sharing,
     submit_referral,
 )
+from tests.clients import APIClient
 from workflows.engine import services as engine
 from workflows.engine.permissions import VIEW_CASE, WORK_TASK
 from workflows.models import (

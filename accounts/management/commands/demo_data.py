@@ -30,8 +30,15 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo users (all share one password):"))
         for user in users.by_key.values():
             roles = ", ".join(user.groups.filter(team__isnull=True).values_list("name", flat=True))
-            self.stdout.write(f"  {user.email:<40} {roles}")
+            secret = users.secrets.get(user.email, "(no second factor: optional for referrers)")
+            self.stdout.write(f"  {user.email:<40} {roles:<26} {secret}")
         self.stdout.write(self.style.WARNING(f"Password: {users.password}"))
+        self.stdout.write(
+            "Staff sign in with the password, then a code from an authenticator app set up with\n"
+            "the secret shown beside them. Without an app, print the current code with\n"
+            "  python manage.py demo_totp EMAIL\n"
+            "or: oathtool --totp -b SECRET"
+        )
 
     def _build(self, password):
         users = demo.build(password=password)
