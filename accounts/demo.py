@@ -61,7 +61,8 @@ def demo_code(device: TOTPDevice) -> str:
     return f"{totp.token():0{device.digits}d}"
 
 
-def _second_factors(users: DemoUsers) -> None:
+def second_factors_give(users: DemoUsers) -> None:
+    """An authenticator for every demo user who needs one (again: keeps each secret)."""
     for user in users.by_key.values():
         if second_factor_required(user):
             users.secrets[user.email] = demo_secret(demo_device(user))
@@ -172,5 +173,5 @@ def build(password: str | None = None) -> DemoUsers:
     )
     admin.is_staff = True
     admin.save(update_fields=["is_staff"])
-    _second_factors(users)
+    second_factors_give(users)
     return users

@@ -36,7 +36,8 @@ CASE_OBJECT_PARAMETERS = {
 # The API's router names a task `pk` (its cases and referrals go by `public_id`).
 API_OBJECT_PARAMETERS = {"pk": "task"}
 # URL parameters that name no object of their own: a page of an object named beside them.
-NOT_OBJECT_PARAMETERS = {"slug", "step", "format", "path"}
+# The password-reset link's parts name an account, never a case object.
+NOT_OBJECT_PARAMETERS = {"slug", "step", "format", "path", "uidb64", "token"}
 
 
 def refused_object(request: HttpRequest) -> tuple[str, str, dict[str, str]] | None:

@@ -22,6 +22,14 @@ def api_client() -> APIClient:
     return APIClient()
 
 
+@pytest.fixture
+def admin_client(admin_user) -> Client:
+    """pytest-django's `admin_client`, signed in with a verified second factor like staff."""
+    signed_in = Client()
+    signed_in.force_login(admin_user)
+    return signed_in
+
+
 @pytest.fixture(autouse=True)
 def _append_only_audit_table(request):
     """Keep the audit table's append-only triggers in place, yet let test databases reset.

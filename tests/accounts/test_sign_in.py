@@ -39,9 +39,7 @@ def code_page(client, code, next_url=""):
 
 def actions(*names):
     return list(
-        AuditEvent.objects.filter(action__in=names)
-        .order_by("sequence")
-        .values_list("action", flat=True)
+        AuditEvent.objects.filter(action__in=names).order_by("pk").values_list("action", flat=True)
     )
 
 

@@ -44,7 +44,7 @@ def _append(count: int, **extra) -> list[AuditEvent]:
     """Record events and seal them, as the sealer does after their commit."""
     ids = [audit_record(action="test.event", object_id=str(i), **extra).pk for i in range(count)]
     audit_seal()
-    return list(AuditEvent.objects.filter(pk__in=ids).order_by("sequence"))
+    return list(AuditEvent.objects.filter(pk__in=ids).order_by("pk"))
 
 
 def _raw(sql: str, params=()) -> int:
@@ -290,7 +290,7 @@ def test_concurrent_writers_leave_one_contiguous_valid_chain(transactional_db):
     assert errors == []
     audit_seal()  # a commit that landed while another sealer was at work
     total = writers * per_writer
-    sealed = AuditEvent.objects.order_by("sequence").values_list("sequence", flat=True)
+    sealed = AuditEvent.objects.order_by("pk").values_list("sequence", flat=True)
     assert list(sealed) == list(range(1, total + 1))
     assert AuditEvent.objects.values("prev_hash").distinct().count() == total
     assert set(AuditEvent.objects.values_list("object_id", flat=True)) == {
@@ -400,7 +400,7 @@ def test_an_event_is_appended_unsealed_and_sealed_once_committed(
 
     callbacks[0]()
 
-    sealed = list(AuditEvent.objects.order_by("sequence"))
+    sealed = list(AuditEvent.objects.order_by("pk"))
     assert [(e.pk, e.sequence) for e in sealed] == [(first.pk, 1), (second.pk, 2)]
     assert sealed[0].prev_hash == GENESIS_HASH and sealed[1].prev_hash == sealed[0].hash
     assert {e.key_id for e in sealed} == {settings.AUDIT_CHAIN_KEY_ID}
@@ -450,7 +450,7 @@ def test_a_rewrite_without_the_key_is_detected(transactional_db):
     """Someone with full database access rewrites every event after the first and recomputes
     every link, as plain SHA-256 would allow; without the key the links do not verify."""
     _append(5)
-    rows = list(AuditEvent.objects.order_by("sequence"))
+    rows = list(AuditEvent.objects.order_by("pk"))
     prev = rows[0].hash
     triggers.remove(connection)
     try:
@@ -493,7 +493,7 @@ def test_events_sealed_under_a_retired_key_still_verify(settings):
     settings.AUDIT_CHAIN_RETIRED_KEYS = {old_id: old_key}
     _append(2)
 
-    assert list(AuditEvent.objects.order_by("sequence").values_list("key_id", flat=True)) == [
+    assert list(AuditEvent.objects.order_by("pk").values_list("key_id", flat=True)) == [
         old_id,
         old_id,
         "2",

@@ -11,7 +11,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from rest_framework.test import APIClient
 
 from accounts.roles import Role
 from compliance.middleware import (
@@ -22,6 +21,7 @@ from compliance.middleware import (
 from compliance.models import AuditEvent, RefusedAccess
 from compliance.services import access_refused
 from tests.cases import open_task
+from tests.clients import APIClient
 from tests.compliance.factories import (
     ComplianceOfficerFactory,
     ReceivedComplaintFactory,

@@ -12,7 +12,6 @@ import json
 
 import pytest
 from guardian.shortcuts import assign_perm
-from rest_framework.test import APIClient
 
 from accounts.roles import Role
 from compliance.models import AuditEvent
@@ -41,6 +40,7 @@ from tests.cases import (
     sharing,
     submit_referral,
 )
+from tests.clients import APIClient
 from tests.compliance.factories import break_glass_granted, linked_investigation
 from workflows.engine.models import CaseTask
 from workflows.engine.permissions import WORK_TASK, may_see_police_records, may_see_task

@@ -47,4 +47,6 @@ class Command(BaseCommand):
             summary = module.build_cases(users)
             if summary:
                 self.stdout.write(summary)
+        # The case builders may add users of their own (the unit's second officer).
+        demo.second_factors_give(users)
         return users
