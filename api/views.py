@@ -9,7 +9,6 @@ api/exceptions.py).
 """
 
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -30,6 +29,7 @@ from referrals.selectors import referrals_for_referrer
 from workflows.engine import services
 from workflows.engine.models import CaseTask
 from workflows.engine.registry import step_complete, step_for
+from workflows.engine.selectors import task_for_user
 
 from . import serializers as s
 from .selectors import cases_for_user, open_tasks_for_user, task_to_complete
@@ -115,6 +115,9 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     serializer_class = s.TaskSerializer
     lookup_value_converter = "int"  # a CaseTask's primary key is its Viewflow task's id
+    # The router matches this regex: an id is 1-18 ASCII digits (it fits the 64-bit column);
+    # anything else ("abc", "-1", full-width digits) is a 404 before any view runs.
+    lookup_value_regex = "[0-9]{1,18}"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -123,11 +126,11 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def _task(self, pk):
         if self.action == "unclaim" or self.action == "assign":
-            # Advisers steer tasks that are not their own team's.
-            case_task = get_object_or_404(
-                CaseTask.objects.select_related("task", "referral"), task_id=pk, is_open=True
-            )
-            return case_task.task
+            # Advisers steer tasks that are not their own team's: an open task they may see.
+            task = task_for_user(self.request.user, int(pk))
+            if task is None or not task.case.is_open:
+                raise Http404
+            return task
         return self.get_object().task
 
     @extend_schema(request=None, responses=s.TaskSerializer)

@@ -5,6 +5,12 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from accounts import views as account_views
+from config.converters import converters_register
+
+converters_register()  # before the `include`s below read the URL configurations that use them
+
+handler400 = "config.views.request_not_readable"
+handler404 = "config.views.page_not_found"
 
 urlpatterns = [
     path("", account_views.home, name="home"),
