@@ -9,9 +9,13 @@ step's service checks its rules and writes its records, then moves the flow on.
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from guardian.models import GroupObjectPermission
 from guardian.shortcuts import assign_perm, remove_perm
+from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from compliance.audit import audit_record
@@ -246,7 +250,10 @@ def task_complete(*, task, user, stage: str, **detail) -> None:
 def tasks_move_to(*, referral: Referral, route) -> None:
     """After a transfer, the case's open tasks belong to the new area's teams.
 
-    Claimed tasks whose owner is not in the new team go back to the new team's queue.
+    Claimed tasks whose owner is not in the new team go back to the new team's queue. Every
+    other grant on the case's tasks is removed: a completed task has none (its team's went when
+    it closed), so nothing of the old area's is left on any task. Completed tasks move to the
+    new area too, keeping the team that did them as history; no rule reads that for access.
     """
     open_tasks = CaseTask.objects.filter(referral=referral, is_open=True).select_related(
         "task", "team__group"
@@ -264,3 +271,19 @@ def tasks_move_to(*, referral: Referral, route) -> None:
         case_task.team, case_task.region = new_team, route.region
         case_task.local_authority = route.local_authority
         case_task.save(update_fields=["team", "region", "local_authority"])
+    CaseTask.objects.filter(referral=referral, is_open=False).update(
+        region=route.region, local_authority=route.local_authority
+    )
+    kept = Q(pk__in=[])
+    for case_task in open_tasks:  # now the new teams'
+        kept |= Q(object_pk=str(case_task.task_id), group_id=case_task.team.group_id)
+    _grants_on_tasks(referral).exclude(kept).delete()
+
+
+def _grants_on_tasks(referral: Referral):
+    """The group grants on every task of the case, open or done."""
+    task_ids = CaseTask.objects.filter(referral=referral).values_list("task_id", flat=True)
+    return GroupObjectPermission.objects.filter(
+        content_type=ContentType.objects.get_for_model(Task),
+        object_pk__in=[str(pk) for pk in task_ids],
+    )

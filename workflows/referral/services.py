@@ -8,9 +8,11 @@ their own predicate. Each writes its audit event in the same transaction.
 
 from datetime import date
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
-from guardian.shortcuts import assign_perm, remove_perm
+from guardian.models import GroupObjectPermission
+from guardian.shortcuts import assign_perm
 
 from compliance.audit import audit_record
 from config.errors import ApplicationError, PermissionDenied, Problems
@@ -19,6 +21,7 @@ from referrals.models import ConcernType, PossibleDuplicate, Referral, ReferralS
 from regions.models import LocalAuthority, Team
 from regions.selectors import route_local_authority
 
+from ..channel.services import interventions_end_on_transfer
 from ..engine.models import Rating
 from ..engine.permissions import (
     VIEW_CASE,
@@ -734,16 +737,18 @@ def case_transfer(
         )
     reason = problems.required(reason, "reason", "Give the reason for the transfer")
     problems.raise_any()
-    old_teams = {old.ctp_team, old.la_team, old.regional_team, old.channel_panel}
     new_teams = {new.ctp_team, new.la_team, new.regional_team}
     if referral.process.outcome == ReferralProcess.Outcome.CHANNEL:
         new_teams.add(new.channel_panel)
-    for team in old_teams - new_teams:
-        remove_perm(VIEW_CASE, team.group, referral)
     for team in new_teams:
         assign_perm(VIEW_CASE, team.group, referral)
+    # Every other team's grant on the case goes: the old area's, and any left from before.
+    GroupObjectPermission.objects.filter(
+        content_type=ContentType.objects.get_for_model(Referral), object_pk=str(referral.pk)
+    ).exclude(group_id__in=[team.group_id for team in new_teams]).delete()
 
     tasks_move_to(referral=referral, route=new)
+    interventions_end_on_transfer(referral=referral, user=user)
 
     transfer = CaseTransfer.objects.create(
         referral=referral,
