@@ -118,6 +118,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     # The router matches this regex: an id is 1-18 ASCII digits (it fits the 64-bit column);
     # anything else ("abc", "-1", full-width digits) is a 404 before any view runs.
     lookup_value_regex = "[0-9]{1,18}"
+    # The router also routes `.json` suffixes, whose `format` every action must accept.
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -135,21 +136,21 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     @extend_schema(request=None, responses=s.TaskSerializer)
     @action(detail=True, methods=["post"])
-    def claim(self, request, pk=None):
+    def claim(self, request, pk=None, format=None):
         task = self._task(pk)
         services.task_claim(task=task, user=request.user)
         return Response(s.TaskSerializer(CaseTask.objects.get(task_id=task.pk)).data)
 
     @extend_schema(request=None, responses=s.TaskSerializer)
     @action(detail=True, methods=["post"])
-    def unclaim(self, request, pk=None):
+    def unclaim(self, request, pk=None, format=None):
         task = self._task(pk)
         services.task_unclaim(task=task, user=request.user)
         return Response(s.TaskSerializer(CaseTask.objects.get(task_id=task.pk)).data)
 
     @extend_schema(request=s.AssignSerializer, responses=s.TaskSerializer)
     @action(detail=True, methods=["post"])
-    def assign(self, request, pk=None):
+    def assign(self, request, pk=None, format=None):
         task = self._task(pk)
         body = s.AssignSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -190,7 +191,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         ],
     )
     @action(detail=True, methods=["post"])
-    def complete(self, request, pk=None):
+    def complete(self, request, pk=None, format=None):
         """Complete a task of any process through its step: the body is the step's answers."""
         task = task_to_complete(request.user, int(pk))
         if task is None:
