@@ -241,11 +241,15 @@ class ServiceForm(forms.Form):
         add_service_error(self, exc, self.service_fields)
 
     def service_kwargs_so_far(self) -> dict | None:
-        """The service's arguments from the answers that could be read (the others None), so
-        the rules' findings can be shown beside the answers that could not; None where the
-        form cannot say."""
+        """The service's arguments from the answers that could be read (the others None, or
+        empty for text, which services tidy as text), so the rules' findings can be shown
+        beside the answers that could not; None where the form cannot say."""
         cleaned = self.cleaned_data
-        self.cleaned_data = dict.fromkeys(self.fields) | cleaned
+        unread = {
+            name: "" if isinstance(field, forms.CharField) else None
+            for name, field in self.fields.items()
+        }
+        self.cleaned_data = unread | cleaned
         try:
             return self.service_kwargs()
         finally:
