@@ -1,12 +1,15 @@
 """Shapes of the API's requests and responses. Validation of business rules is in services;
 the answers that complete a task are parsed by the task step's own form."""
 
+from django import forms
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from referrals.models import Referral
 from referrals.selectors import referral_plain_status
 from workflows.engine.models import CaseTask
+from workflows.referral.forms import AssignForm
 from workflows.referral.models import (
     CaseNote,
     Deconfliction,
@@ -261,9 +264,27 @@ class TaskSerializer(serializers.ModelSerializer):
         return str(case_task.task.flow_task.task_title or case_task.stage)
 
 
+class FormTextField(serializers.CharField):
+    """Text checked by the page's own form field: the same length limit, the same refusal of
+    classified markings, the same messages (the form is the one definition)."""
+
+    def __init__(self, form_field: forms.CharField, **kwargs):
+        self.form_field = form_field
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        try:
+            return self.form_field.clean(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+
+
 class AssignSerializer(serializers.Serializer):
     assignee = serializers.EmailField()
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = FormTextField(
+        AssignForm.base_fields["reason"], required=False, allow_blank=True, default=""
+    )
 
 
 class TaskCompletionSerializer(serializers.Serializer):

@@ -9,7 +9,6 @@ api/exceptions.py).
 """
 
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -33,6 +32,7 @@ from workflows.engine import services
 from workflows.engine.models import CaseTask
 from workflows.engine.permissions import case_roles
 from workflows.engine.registry import step_complete, step_for
+from workflows.engine.selectors import task_for_user
 from workflows.referral.selectors import CaseReader
 
 from . import serializers as s
@@ -147,6 +147,10 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     serializer_class = s.TaskSerializer
     lookup_value_converter = "int"  # a CaseTask's primary key is its Viewflow task's id
+    # The router matches this regex: an id is 1-18 ASCII digits (it fits the 64-bit column);
+    # anything else ("abc", "-1", full-width digits) is a 404 before any view runs.
+    lookup_value_regex = "[0-9]{1,18}"
+    # The router also routes `.json` suffixes, whose `format` every action must accept.
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -155,30 +159,30 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def _task(self, pk):
         if self.action == "unclaim" or self.action == "assign":
-            # Advisers steer tasks that are not their own team's.
-            case_task = get_object_or_404(
-                CaseTask.objects.select_related("task", "referral"), task_id=pk, is_open=True
-            )
-            return case_task.task
+            # Advisers steer tasks that are not their own team's: an open task they may see.
+            task = task_for_user(self.request.user, int(pk))
+            if task is None or not task.case.is_open:
+                raise Http404
+            return task
         return self.get_object().task
 
     @extend_schema(request=None, responses=s.TaskSerializer)
     @action(detail=True, methods=["post"])
-    def claim(self, request, pk=None):
+    def claim(self, request, pk=None, format=None):
         task = self._task(pk)
         services.task_claim(task=task, user=request.user)
         return Response(s.TaskSerializer(CaseTask.objects.get(task_id=task.pk)).data)
 
     @extend_schema(request=None, responses=s.TaskSerializer)
     @action(detail=True, methods=["post"])
-    def unclaim(self, request, pk=None):
+    def unclaim(self, request, pk=None, format=None):
         task = self._task(pk)
         services.task_unclaim(task=task, user=request.user)
         return Response(s.TaskSerializer(CaseTask.objects.get(task_id=task.pk)).data)
 
     @extend_schema(request=s.AssignSerializer, responses=s.TaskSerializer)
     @action(detail=True, methods=["post"])
-    def assign(self, request, pk=None):
+    def assign(self, request, pk=None, format=None):
         task = self._task(pk)
         body = s.AssignSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -219,7 +223,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         ],
     )
     @action(detail=True, methods=["post"])
-    def complete(self, request, pk=None):
+    def complete(self, request, pk=None, format=None):
         """Complete a task of any process through its step: the body is the step's answers."""
         task = task_to_complete(request.user, int(pk))
         if task is None:

@@ -1,6 +1,6 @@
 """The audit explorer's filters. The same filtered set is shown a page at a time and exported."""
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import django_filters
 from django.utils import timezone
@@ -72,6 +72,8 @@ class AuditEventFilter(django_filters.FilterSet):
         return queryset.filter(occurred_at__gte=_start_of(value))
 
     def filter_to(self, queryset, name, value):
+        if value >= date.max:  # the calendar's last day: there is no day after it
+            return queryset
         return queryset.filter(occurred_at__lt=_start_of(value + timedelta(days=1)))
 
     @property

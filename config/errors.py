@@ -7,6 +7,9 @@ Bad input is never a 500.
 
 from collections.abc import Iterable
 
+# The one answer to an object that is missing or outside the user's reach (pages and API).
+NOT_FOUND = "Not found."
+
 
 class ApplicationError(Exception):
     def __init__(

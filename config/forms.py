@@ -11,6 +11,7 @@ from django import forms
 from django.http import HttpRequest
 from django.utils import timezone
 
+from .classification import refuse_classified
 from .errors import ApplicationError, PermissionDenied
 
 SHORT_TEXT_MAX = 200
@@ -113,14 +114,21 @@ def text(
     noun: str = "",
     **kwargs,
 ) -> forms.CharField:
-    """A text answer; `noun` names it in the length error when the label is a question."""
+    """A text answer; `noun` names it in the length error when the label is a question.
+
+    Every free-text answer of the service is one of these (or a `textarea`), so each refuses
+    text marked above OFFICIAL-SENSITIVE (config/classification.py) and anything longer than
+    the model column it is stored in (`max_length`; tests/config/test_field_lengths.py).
+    """
     noun = noun or label.removesuffix(" (optional)")
     noun = "Your answer" if noun.endswith("?") else noun
+    validators = [refuse_classified, *kwargs.pop("validators", [])]
     return forms.CharField(
         label=label,
         required=required is not None,
         max_length=max_length,
         help_text=hint,
+        validators=validators,
         error_messages={
             "required": required or "",
             "max_length": f"{noun} must be {max_length:,} characters or fewer",
@@ -233,11 +241,15 @@ class ServiceForm(forms.Form):
         add_service_error(self, exc, self.service_fields)
 
     def service_kwargs_so_far(self) -> dict | None:
-        """The service's arguments from the answers that could be read (the others None), so
-        the rules' findings can be shown beside the answers that could not; None where the
-        form cannot say."""
+        """The service's arguments from the answers that could be read (the others None, or
+        empty for text, which services tidy as text), so the rules' findings can be shown
+        beside the answers that could not; None where the form cannot say."""
         cleaned = self.cleaned_data
-        self.cleaned_data = dict.fromkeys(self.fields) | cleaned
+        unread = {
+            name: "" if isinstance(field, forms.CharField) else None
+            for name, field in self.fields.items()
+        }
+        self.cleaned_data = unread | cleaned
         try:
             return self.service_kwargs()
         finally:

@@ -3,6 +3,13 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from config.converters import converters_register
+
+converters_register()  # before the `include`s below read the URL configurations that use them
+
+handler400 = "config.views.request_not_readable"
+handler404 = "config.views.page_not_found"
+
 urlpatterns = [
     path("", include("accounts.urls")),
     # GOV.UK Frontend's stylesheet asks for its fonts and images under /assets/.

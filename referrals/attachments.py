@@ -6,25 +6,15 @@ text of the first pages of a document; it is a safety net against material that 
 stored here, not a classification service.
 """
 
+import html
 import re
 import zipfile
 import zlib
 from dataclasses import dataclass
 from io import BytesIO
 
-# A protective marking is written in capitals: "SECRET", "TOP SECRET", "UK SECRET" and the like.
-# Ordinary words ("a secret", "Secret Santa") are not markings and are not refused.
-MARKING_RE = re.compile(r"(?<![A-Za-z])(TOP[\s_-]*SECRET|SECRET)(?![A-Za-z])")
-
-MARKED_TEXT_MESSAGE = (
-    "Do not enter material marked SECRET or TOP SECRET in this service. Send it through the "
-    "appropriate secure channel instead, for example by contacting your police Prevent team"
-)
-MARKED_FILE_MESSAGE = (
-    "The selected file is marked SECRET or TOP SECRET and must not be uploaded here. Send it "
-    "through the appropriate secure channel instead, for example by contacting your police "
-    "Prevent team"
-)
+# The one rule for markings, shared with every free-text field.
+from config.classification import MARKED_FILE_MESSAGE, marking_found
 
 ALLOWED_TYPES_TEXT = "PDF, Word (DOCX), JPEG, PNG or plain text"
 
@@ -53,12 +43,6 @@ DOCX = FileType(
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "Word document"
 )
 TEXT = FileType("text/plain; charset=utf-8", "Text file")
-
-
-def marking_found(text: str) -> str | None:
-    """The protective marking in `text` (e.g. "TOP SECRET"), or None."""
-    match = MARKING_RE.search(text or "")
-    return re.sub(r"[\s_-]+", " ", match.group(1)) if match else None
 
 
 def detect_type(content: bytes) -> FileType:
@@ -181,7 +165,8 @@ def _docx_text(content: bytes) -> str:
                 xml = part.read(_MAX_TEXT_BYTES).decode("utf-8", errors="replace")
             # Runs of one paragraph are joined so that "SEC" + "RET" reads as one word.
             xml = re.sub(r"</w:p>|<w:br/>|</vt:lpwstr>|</cp:\w+>|</dc:\w+>", "\n", xml)
-            pieces.append(re.sub(r"<[^>]+>", "", xml))
+            # Character references ("&#83;ECRET") are read as the characters they stand for.
+            pieces.append(html.unescape(re.sub(r"<[^>]+>", "", xml)))
     return "\n".join(pieces)
 
 

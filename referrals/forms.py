@@ -196,11 +196,13 @@ class ReferrerForm(SectionForm):
     )
     referrer_email = forms.EmailField(
         label="Email address",
+        max_length=254,  # the column's length (Django's form field would take 320)
         help_text="We will only use this to contact you about this referral",
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
         error_messages={
             "required": "Enter your email address",
             "invalid": "Enter an email address in the correct format, like name@example.com",
+            "max_length": "Email address must be 254 characters or fewer",
         },
     )
     referrer_phone = text(

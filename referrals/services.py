@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.roles import Role
 from compliance.audit import audit_record
 from compliance.services import case_read_record
+from config.classification import MARKED_TEXT_MESSAGE, marking_found
 from config.errors import ApplicationError, PermissionDenied
 from config.references import yearly_reference
 from regions.selectors import (
@@ -28,7 +29,7 @@ from regions.selectors import (
     route_local_authority,
 )
 
-from .attachments import MARKED_TEXT_MESSAGE, FileRefused, check_file, marking_found
+from .attachments import FileRefused, check_file
 from .duplicates import search_names_for
 from .forms import SECTIONS, DeclarationForm, Section
 from .models import (

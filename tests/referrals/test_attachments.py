@@ -82,6 +82,11 @@ def test_accepted_types_are_stored_privately_with_their_hash(
         ("memo2.docx", files.docx("Notes", header="SECRET"), "marked SECRET or TOP SECRET"),
         ("memo.txt", b"TOP SECRET\nOperation details", "marked SECRET or TOP SECRET"),
         ("SECRET notes.txt", b"Plain notes", "marked SECRET or TOP SECRET"),
+        ("wide.txt", "ＴＯＰ ＳＥＣＲＥＴ".encode(), "marked SECRET or TOP SECRET"),
+        ("hidden.txt", "SE\u200dCRET".encode(), "marked SECRET or TOP SECRET"),
+        ("title.txt", b"Secret - UK eyes only", "marked SECRET or TOP SECRET"),
+        ("entity.docx", files.docx("&#83;ECRET"), "marked SECRET or TOP SECRET"),
+        ("ＳＥＣＲＥＴ.txt", b"Plain notes", "marked SECRET or TOP SECRET"),
     ],
 )
 def test_refused_files_get_a_clear_error_and_nothing_is_saved(
@@ -251,7 +256,20 @@ class TestDownload:
         ("OFFICIAL-SENSITIVE", None),
         ("a secret plan", None),
         ("Secretly", None),
+        ("secretary", None),
         ("SECRETS", None),
+        ("Secret", "SECRET"),
+        ("Top Secret", "TOP SECRET"),
+        ("ＳＥＣＲＥＴ", "SECRET"),
+        ("ＴＯＰ　ＳＥＣＲＥＴ", "TOP SECRET"),
+        ("SEC\u200bRET", "SECRET"),
+        ("S\u00adE\u2060C\u200cR\u200dE\ufeffT", "SECRET"),
+        ("\u202eSECRET\u202c", "SECRET"),
+        ("S E C R E T", "SECRET"),
+        ("S.E.C.R.E.T.", "SECRET"),
+        ("\u0405\u0415\u0421R\u0415\u0422", "SECRET"),
+        ("s e c r e t", None),
+        ("top secret", None),
     ],
 )
 def test_marking_detection(text, marking):

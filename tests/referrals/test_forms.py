@@ -226,16 +226,31 @@ def test_invalid_email_address(referrer, draft):
     }
 
 
-@pytest.mark.parametrize("marking", ["SECRET", "TOP SECRET", "UK SECRET", "TOP-SECRET"])
+@pytest.mark.parametrize(
+    "marking",
+    [
+        "SECRET",
+        "TOP SECRET",
+        "UK SECRET",
+        "TOP-SECRET",
+        "Secret",
+        "ＳＥＣＲＥＴ",
+        "SEC\u200bRET",
+        "S E C R E T",
+    ],
+)
 def test_text_with_a_secret_marking_is_refused(referrer, draft, marking):
     concern = {**valid_pages()["concern"], "narrative": f"{marking}\nIntelligence report 4"}
     errors = _errors(referrer, draft, "concern", concern)
     assert list(errors) == ["narrative"]
+    assert "classified above OFFICIAL-SENSITIVE" in errors["narrative"][0]
     assert "SECRET or TOP SECRET" in errors["narrative"][0]
     assert "appropriate secure channel" in errors["narrative"][0]
 
 
-@pytest.mark.parametrize("text", ["He said it was a secret", "Secret Santa", "SECRETARY of state"])
+@pytest.mark.parametrize(
+    "text", ["He said it was a secret", "They met secretly", "SECRETARY of state", "OFFICIAL"]
+)
 def test_ordinary_uses_of_the_word_secret_are_accepted(referrer, draft, text):
     concern = {**valid_pages()["concern"], "narrative": text}
     services.referral_update_section(user=referrer, referral=draft, section="concern", data=concern)

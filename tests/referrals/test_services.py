@@ -203,7 +203,7 @@ class TestInformationRequests:
         question = InformationRequestFactory(referral=SubmittedReferralFactory(created_by=referrer))
         for answer, message in [
             ("", "Enter your answer"),
-            ("TOP SECRET report attached", "Do not enter material marked SECRET"),
+            ("TOP SECRET report attached", "Do not enter information classified above"),
         ]:
             with pytest.raises(services.InvalidForm) as caught:
                 information_request_answer(

@@ -19,7 +19,7 @@ from regions.models import Team
 from regions.selectors import route_local_authority
 
 from ..engine.models import CaseTask
-from ..engine.permissions import is_member
+from ..engine.permissions import cases_visible_to, is_member, may_view_case
 from ..engine.selectors import running_pause_exists
 from .models import (
     AgendaItem,
@@ -88,8 +88,14 @@ def meeting_for_member(user, meeting_pk: int) -> PanelMeeting | None:
     return meeting
 
 
-def meeting_agenda(meeting: PanelMeeting):
-    return AgendaItem.objects.filter(meeting=meeting).select_related("referral").order_by("pk")
+def meeting_agenda(meeting: PanelMeeting, user):
+    """The meeting's agenda, without the cases the user may no longer see (a case transferred
+    to another area leaves its old panel's agendas, past and future)."""
+    return (
+        AgendaItem.objects.filter(meeting=meeting, referral__in=cases_visible_to(user))
+        .select_related("referral")
+        .order_by("pk")
+    )
 
 
 def agenda_candidates(panel: Team):
@@ -135,7 +141,7 @@ def case_for_panel_member(user, public_id) -> Referral | None:
     if referral is None:
         return None
     panel = route_local_authority(referral.local_authority).channel_panel
-    if not is_member(user, panel.id):
+    if not (is_member(user, panel.id) and may_view_case(user, referral)):
         return None
     referral.channel_panel = panel
     return referral

@@ -10,8 +10,10 @@ the same transaction.
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
+from guardian.models import UserObjectPermission
 from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.roles import Role
@@ -532,14 +534,49 @@ def panel_review_complete(
     return review
 
 
-def channel_exit_record(*, referral: Referral) -> None:
-    """On exit, interventions end and providers lose sight of them."""
+def _interventions_end(referral: Referral) -> list[Intervention]:
+    """End the case's live interventions; their providers lose sight of them."""
     today = timezone.localdate()
-    for intervention in Intervention.objects.filter(plan__referral=referral, ended_on__isnull=True):
+    ended = list(
+        Intervention.objects.filter(plan__referral=referral, ended_on__isnull=True).select_related(
+            "provider"
+        )
+    )
+    for intervention in ended:
         intervention.ended_on = today
         intervention.save(update_fields=["ended_on"])
         if intervention.provider_id:
             remove_perm(VIEW_INTERVENTION, intervention.provider, intervention)
+    return ended
+
+
+def interventions_end_on_transfer(*, referral: Referral, user) -> None:
+    """A transferred case leaves the support its old area commissioned: the interventions end
+    and their providers (and owners, who are no longer on the case) lose them. The new area's
+    panel adds its own ("Add an intervention"). Called by the referral process's transfer."""
+    ended = _interventions_end(referral)
+    UserObjectPermission.objects.filter(
+        content_type=ContentType.objects.get_for_model(Intervention),
+        object_pk__in=[
+            str(pk)
+            for pk in Intervention.objects.filter(plan__referral=referral).values_list(
+                "pk", flat=True
+            )
+        ],
+    ).delete()
+    if ended:
+        case_audit(
+            "channel.interventions_ended",
+            user=user,
+            referral=referral,
+            reason="The case was transferred to another local authority",
+            interventions=[intervention.pk for intervention in ended],
+        )
+
+
+def channel_exit_record(*, referral: Referral) -> None:
+    """On exit, interventions end and providers lose sight of them."""
+    _interventions_end(referral)
     case_audit(
         "channel.exited",
         referral=referral,

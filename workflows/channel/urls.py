@@ -13,8 +13,8 @@ app_name = "channel"
 urlpatterns = [
     path("channel/", views.panel_home, name="home"),
     path("channel/meetings/new/", views.meeting_create, name="meeting_create"),
-    path("channel/meetings/<int:meeting_pk>/", views.meeting_detail, name="meeting"),
-    path("channel/tasks/<int:task_pk>/", views.channel_task, name="task"),
+    path("channel/meetings/<id:meeting_pk>/", views.meeting_detail, name="meeting"),
+    path("channel/tasks/<id:task_pk>/", views.channel_task, name="task"),
     path(
         "channel/cases/<uuid:public_id>/withdraw-consent/",
         views.consent_withdraw,
@@ -27,7 +27,7 @@ urlpatterns = [
     ),
     path("channel/interventions/", views.provider_interventions, name="interventions"),
     path(
-        "channel/interventions/<int:intervention_pk>/sessions/new/",
+        "channel/interventions/<id:intervention_pk>/sessions/new/",
         views.session_record,
         name="session",
     ),

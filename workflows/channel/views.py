@@ -110,7 +110,11 @@ def meeting_detail(request: HttpRequest, meeting_pk: int) -> HttpResponse:
     return render(
         request,
         "workflows/channel/meeting.html",
-        {"meeting": meeting, "agenda": selectors.meeting_agenda(meeting), "form": form},
+        {
+            "meeting": meeting,
+            "agenda": selectors.meeting_agenda(meeting, request.user),
+            "form": form,
+        },
         status=status,
     )
 

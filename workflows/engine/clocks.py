@@ -17,7 +17,7 @@ from regions.models import Team
 from .deadlines import working_days_after, working_days_between
 from .locking import case_lock
 from .models import CaseTask, ClockPause
-from .permissions import case_team_of, is_adviser_for, is_member, may_view_case
+from .permissions import case_team_of, may_see_task, may_view_case
 
 
 def tasks_mark_overdue() -> int:
@@ -82,7 +82,7 @@ def task_clock_pause(
     information_request: InformationRequest | None = None,
 ) -> ClockPause:
     case_lock(case_task.referral)
-    if not (is_member(user, case_task.team_id) or is_adviser_for(user, case_task.region_id)):
+    if not may_see_task(user, case_task.task):
         raise PermissionDenied()
     if not case_task.is_open:
         raise ApplicationError("This task is already complete.")
@@ -118,9 +118,7 @@ def task_clock_resume(*, case_task: CaseTask, user=None) -> CaseTask:
     pause = case_task.pauses.filter(resumed_at__isnull=True).first()
     if pause is None:
         raise ApplicationError("The clock on this task is not paused.")
-    if user is not None and not (
-        is_member(user, case_task.team_id) or is_adviser_for(user, case_task.region_id)
-    ):
+    if user is not None and not may_see_task(user, case_task.task):
         raise PermissionDenied()
     now = timezone.now()
     pause.resumed_at = now

@@ -10,7 +10,7 @@ from viewflow.workflow.models import Task
 from referrals.models import Referral
 
 from .models import CaseTask, ClockPause
-from .permissions import is_adviser_for, is_member, may_see_task, may_view_case
+from .permissions import may_see_task, may_view_case
 
 
 def task_for_page(task_pk: int):
@@ -47,18 +47,14 @@ def running_pause_exists():
 
 
 def case_task_for_deadlines(user, task_pk: int) -> CaseTask | None:
-    """A task whose clock the user may stop or restart: its team, or the case's advisers, and
-    only while the case is theirs to see."""
+    """A task whose clock the user may stop or restart: the one who may see the task now (its
+    team, or the case's current advisers, while the case is theirs to see), else None."""
     case_task = (
         CaseTask.objects.select_related("referral", "team", "region", "task")
         .filter(task_id=task_pk)
         .first()
     )
-    if case_task is None or not may_view_case(user, case_task.referral):
-        return None
-    if not (
-        is_member(user, case_task.team_id) or is_adviser_for(user, case_task.referral.region_id)
-    ):
+    if case_task is None or not may_see_task(user, case_task.task):
         return None
     return case_task
 

@@ -13,8 +13,12 @@ case whose process row is not locked. Grants are written in bulk (grants.py).
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from guardian.models import GroupObjectPermission
+from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from config.errors import ApplicationError, PermissionDenied
@@ -274,6 +278,9 @@ def tasks_move_to(*, referral: Referral, route) -> None:
 
     Claimed tasks whose owner is not in the new team go back to the new team's queue. The
     caller holds the case's process row (case_lock); the queue rows move in one UPDATE per team.
+    Every other grant on the case's tasks is removed: a completed task has none (its team's went
+    when it closed), so nothing of the old area's is left on any task. Completed tasks move to
+    the new area too, keeping the team that did them as history; no rule reads that for access.
     """
     case_lock(referral)
     open_tasks = list(
@@ -290,8 +297,25 @@ def tasks_move_to(*, referral: Referral, route) -> None:
         if task.owner_id and not is_member(task.owner, new_team.id):
             with task.activation() as activation:
                 activation.unassign()
+        case_task.team = new_team  # for the grants kept below
         moved.setdefault(new_team.pk, []).append(case_task.pk)
     for team_id, pks in moved.items():
         CaseTask.objects.filter(pk__in=pks).update(
             team_id=team_id, region=route.region, local_authority=route.local_authority
         )
+    CaseTask.objects.filter(referral=referral, is_open=False).update(
+        region=route.region, local_authority=route.local_authority
+    )
+    kept = Q(pk__in=[])
+    for case_task in open_tasks:  # now the new teams'
+        kept |= Q(object_pk=str(case_task.task_id), group_id=case_task.team.group_id)
+    _grants_on_tasks(referral).exclude(kept).delete()
+
+
+def _grants_on_tasks(referral: Referral):
+    """The group grants on every task of the case, open or done."""
+    task_ids = CaseTask.objects.filter(referral=referral).values_list("task_id", flat=True)
+    return GroupObjectPermission.objects.filter(
+        content_type=ContentType.objects.get_for_model(Task),
+        object_pk__in=[str(pk) for pk in task_ids],
+    )

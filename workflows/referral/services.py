@@ -8,8 +8,10 @@ their own predicate. Each writes its audit event in the same transaction.
 
 from datetime import date
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
+from guardian.models import GroupObjectPermission
 
 from compliance.audit import audit_record
 from config.errors import ApplicationError, PermissionDenied, Problems
@@ -19,7 +21,8 @@ from referrals.selectors import referral_route
 from regions.models import LocalAuthority, Team
 from regions.selectors import route_local_authority
 
-from ..engine.grants import groups_grant, groups_revoke
+from ..channel.services import interventions_end_on_transfer
+from ..engine.grants import groups_grant
 from ..engine.locking import case_lock
 from ..engine.models import Rating
 from ..engine.permissions import (
@@ -908,14 +911,17 @@ def case_transfer(
         )
     reason = problems.required(reason, "reason", "Give the reason for the transfer")
     problems.raise_any()
-    old_teams = {old.ctp_team, old.la_team, old.regional_team, old.channel_panel}
     new_teams = {new.ctp_team, new.la_team, new.regional_team}
     if referral.process.outcome == ReferralProcess.Outcome.CHANNEL:
         new_teams.add(new.channel_panel)
-    groups_revoke((VIEW_CASE,), [team.group_id for team in old_teams - new_teams], referral)
     groups_grant((VIEW_CASE,), [team.group_id for team in new_teams], referral)
+    # Every other team's grant on the case goes: the old area's, and any left from before.
+    GroupObjectPermission.objects.filter(
+        content_type=ContentType.objects.get_for_model(Referral), object_pk=str(referral.pk)
+    ).exclude(group_id__in=[team.group_id for team in new_teams]).delete()
 
     tasks_move_to(referral=referral, route=new)
+    interventions_end_on_transfer(referral=referral, user=user)
 
     transfer = CaseTransfer.objects.create(
         referral=referral,

@@ -13,11 +13,11 @@ app_name = "workflows"
 
 urlpatterns = [
     path("tasks/", views.my_tasks, name="my_tasks"),
-    path("tasks/<int:task_pk>/", engine_views.task_page, name="task"),
-    path("tasks/<int:task_pk>/claim/", engine_views.task_claim, name="claim"),
-    path("tasks/<int:task_pk>/unclaim/", engine_views.task_unclaim, name="unclaim"),
-    path("tasks/<int:task_pk>/pause/", engine_views.task_pause, name="pause"),
-    path("tasks/<int:task_pk>/resume/", engine_views.task_resume, name="resume"),
+    path("tasks/<id:task_pk>/", engine_views.task_page, name="task"),
+    path("tasks/<id:task_pk>/claim/", engine_views.task_claim, name="claim"),
+    path("tasks/<id:task_pk>/unclaim/", engine_views.task_unclaim, name="unclaim"),
+    path("tasks/<id:task_pk>/pause/", engine_views.task_pause, name="pause"),
+    path("tasks/<id:task_pk>/resume/", engine_views.task_resume, name="resume"),
     path("queue/", views.queue, name="queue"),
     path("queue/assign/", views.queue_assign, name="assign"),
     path("cases/<uuid:public_id>/", views.case_detail, name="case"),
@@ -38,7 +38,7 @@ urlpatterns = [
     path("cases/<uuid:public_id>/transfer/", views.case_transfer, name="transfer"),
     path("cases/<uuid:public_id>/ask-referrer/", engine_views.ask_referrer, name="ask_referrer"),
     path(
-        "cases/<uuid:public_id>/possible-duplicates/<int:duplicate_pk>/",
+        "cases/<uuid:public_id>/possible-duplicates/<id:duplicate_pk>/",
         views.case_duplicate,
         name="duplicate",
     ),
