@@ -33,17 +33,18 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from accounts.roles import Role
-from compliance.services import break_glass_open
 from config.forms import GovukDateField
 from referrals import services as referral_services
 from referrals.forms import SECTIONS
 from referrals.models import PossibleDuplicate, Referral
 from regions.selectors import route_local_authority
 from tests.cases import CAMDEN, InSupportFactory, make_chair, make_user, submit_referral
-from tests.compliance.factories import InvestigatingComplaintFactory
+from tests.compliance.factories import (
+    break_glass_granted,
+    linked_investigation,
+)
 from workflows.channel import services as channel
 from workflows.channel.models import AgendaItem, Intervention
-from workflows.complaint import services as complaint_services
 from workflows.engine import clocks
 from workflows.engine.models import CaseTask
 
@@ -194,12 +195,9 @@ def world(people, settings, tmp_path) -> World:
         referral=draft,
         uploaded_file=SimpleUploadedFile("notes.txt", b"Notes of a meeting"),
     )
-    complaint = InvestigatingComplaintFactory(investigator=people.compliance)
-    complaint_services.complaint_case_link(
-        complaint=complaint, user=people.compliance, referral_reference=case.reference
-    )
-    grant = break_glass_open(
-        user=people.compliance, referral=case, reason="Investigating the complaint", minutes=60
+    complaint = linked_investigation(case, people.compliance)
+    grant = break_glass_granted(
+        people.compliance, case, reason="Investigating the complaint", minutes=60
     )
     task = CaseTask.objects.filter(referral=case, is_open=True).first()
     values = {
