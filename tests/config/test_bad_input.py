@@ -8,11 +8,11 @@ import uuid
 
 import pytest
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from compliance.models import AuditEvent
 from config.errors import NOT_FOUND
 from tests.cases import error_summary, open_task
+from tests.clients import APIClient
 from workflows.referral import services
 from workflows.referral.models import CaseNote
 

@@ -6,11 +6,11 @@ import pytest
 from django import forms
 from django.core.cache import cache
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from compliance.models import Complaint
 from config.classification import MARKED_TEXT_MESSAGE, marking_found, refuse_classified
 from tests.cases import error_summary, open_task
+from tests.clients import APIClient
 from tests.compliance.factories import InvestigatingComplaintFactory
 from workflows.engine.models import ClockPause
 from workflows.referral import services

@@ -131,7 +131,7 @@ def _postcode_as_stored() -> str:
 NORMALISED = {("referrals.Referral", "postcode"): _postcode_as_stored}
 
 # Records the service writes itself, never from an answer.
-SYSTEM_MODELS = {"compliance.AuditEvent", "compliance.AuditCheckpoint"}
+SYSTEM_MODELS = {"compliance.AuditEvent", "compliance.AuditCheckpoint", "compliance.RefusedAccess"}
 # Columns the service fills itself, never from an answer.
 SYSTEM_COLUMNS = {
     "reference",
@@ -142,6 +142,7 @@ SYSTEM_COLUMNS = {
     "original_name",  # the uploaded file's name, shortened by the service
     "revoked_because",
     "subject",
+    "named_reference",  # the case reference the complainant gave, copied from the complaint
 }
 
 

@@ -10,11 +10,11 @@ reached the rules as nothing), and finally the plausible answers complete the ta
 import pytest
 from django import forms
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from config.classification import MARKED_TEXT_MESSAGE
 from config.forms import GovukDateField
 from tests.cases import make_chair
+from tests.clients import APIClient
 from tests.compliance.factories import InvestigatingComplaintFactory
 from workflows.engine.models import CaseTask
 from workflows.engine.registry import step_for

@@ -18,7 +18,6 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from guardian.models import GroupObjectPermission, UserObjectPermission
@@ -45,6 +44,7 @@ from tests.cases import (
     review,
     submit_referral,
 )
+from tests.clients import Client
 from workflows.channel import services as channel
 from workflows.channel.flows import ChannelFlow
 from workflows.channel.models import AgendaItem, Intervention
