@@ -85,7 +85,7 @@ class PasswordResetRequestForm(forms.Form):
 class SetPasswordForm(auth_forms.SetPasswordForm):
     """A new password, checked by AUTH_PASSWORD_VALIDATORS (accounts/passwords.py)."""
 
-    error_messages = {"password_mismatch": "The passwords do not match"}
+    error_messages = {"password_mismatch": "The passwords do not match"}  # nosec B105
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

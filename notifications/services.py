@@ -100,7 +100,8 @@ def _retry_delay(attempts: int) -> timedelta:
         settings.NOTIFICATION_RETRY_MAX_SECONDS,
         settings.NOTIFICATION_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0),
     )
-    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
+    # Jitter spreads retries out; it protects nothing, so no secure generator is needed.
+    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))  # noqa: S311  # nosec B311
 
 
 def _locked(notification_id: int) -> Notification | None:

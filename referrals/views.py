@@ -47,7 +47,7 @@ SUMMARY_KEYS = {
 ADDRESS_PARTS = ("address_line_1", "address_line_2", "town", "postcode")
 # The declaration page's one-time submission token (see `declaration`).
 SUBMISSION_SALT = "referrals.submission"
-SUBMISSION_TOKEN_FIELD = "submission_token"  # noqa: S105 - a form field, not a secret
+SUBMISSION_TOKEN_FIELD = "submission_token"  # noqa: S105  # nosec B105
 SUBMISSION_EXPIRED = "This page has expired. Confirm the declaration and submit the referral again"
 
 
