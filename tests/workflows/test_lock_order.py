@@ -16,10 +16,12 @@ from viewflow.workflow.models import Task
 from compliance.models import AuditEvent
 from tests.cases import (
     ALL_CLEAR,
+    SHARED_AT_GATHERING,
     SubmittedCaseFactory,
     open_task,
     open_tasks,
     people_make,
+    sharing,
     submit_referral,
 )
 from workflows.engine import services as engine
@@ -201,7 +203,12 @@ def test_both_branches_of_50_cases_completed_at_once_never_deadlock(
 
     def police(task) -> None:
         services.police_information_gathering_complete(
-            task=task, user=people.police, summary="Spoke to the school; material confirmed."
+            task=task,
+            user=people.police,
+            summary="Spoke to the school; material confirmed.",
+            **sharing(
+                SHARED_AT_GATHERING, audience="local_authority", basis="crime_and_disorder_s115"
+            ),
         )
 
     def la(task) -> None:
