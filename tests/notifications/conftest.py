@@ -1,7 +1,6 @@
 """The Notify fake, running for one test, with the settings that point the backend at it."""
 
 import pytest
-from django.test import override_settings
 
 from .fake_notify import API_KEY, TEMPLATE_ID, FakeNotifyServer
 
@@ -14,11 +13,10 @@ def notify_server():
 
 
 @pytest.fixture
-def notify_settings(notify_server):
-    with override_settings(
-        EMAIL_BACKEND="notifications.backends.NotifyEmailBackend",
-        NOTIFY_API_KEY=API_KEY,
-        NOTIFY_TEMPLATE_ID=TEMPLATE_ID,
-        NOTIFY_BASE_URL=notify_server.base_url,
-    ):
-        yield notify_server
+def notify_settings(notify_server, settings):
+    """Through pytest-django's `settings`, so a test's own changes to it unwind in order."""
+    settings.EMAIL_BACKEND = "notifications.backends.NotifyEmailBackend"
+    settings.NOTIFY_API_KEY = API_KEY
+    settings.NOTIFY_TEMPLATE_ID = TEMPLATE_ID
+    settings.NOTIFY_BASE_URL = notify_server.base_url
+    return notify_server
