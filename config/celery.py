@@ -4,11 +4,11 @@ import os
 
 from celery import Celery, Task
 
-from config import kombu_fix
+from config.kombu_fix import install as kombu_restore_guard_install
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 # Before any worker connects: a Redis restart must not take the worker down (see the module).
-kombu_fix.install()
+kombu_restore_guard_install()
 
 
 class ReliableTask(Task):
