@@ -23,10 +23,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from celery import current_app
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
+
+from config.publish import publish
 
 from .models import AuditCheckpoint, AuditEvent
 
@@ -139,12 +140,9 @@ _SEALER_LOCK_KEY = 7_301_962_114
 
 
 def _seal_requested() -> None:
-    """After commit: ask for the new events to be sealed. Never fails the request: if the
-    broker is away, the beat job seals them a few seconds later."""
-    try:
-        current_app.tasks[SEAL_TASK].delay()
-    except Exception:  # noqa: BLE001 - the periodic sealer is the safety net
-        logger.warning("Could not queue the audit sealer; the periodic job will seal")
+    """After commit: ask for the new events to be sealed. Never fails or delays the request:
+    if the broker is away, the beat job seals them a few seconds later."""
+    publish(SEAL_TASK)
 
 
 def _request_seal_after_commit() -> None:

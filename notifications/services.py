@@ -20,7 +20,6 @@ import random
 from collections.abc import Iterable
 from datetime import timedelta
 
-from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import EmailMessage, get_connection, mail_admins
@@ -29,6 +28,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from compliance.audit import audit_record
+from config.publish import publish
 
 from .backends import NotifyError
 from .models import Notification
@@ -74,24 +74,13 @@ def notification_queue(
 
 
 def notification_enqueue(*, notification_id: int) -> bool:
-    """Hand the delivery to Celery; never let a broker outage reach the caller.
+    """Hand the delivery to Celery; a broker outage never reaches the caller.
 
-    Runs after the change has committed (often inside a web request), so a publish that fails
-    is logged and swallowed: the row stays pending and the resend job publishes it again.
-    Publishing gives up within a second (CELERY_BROKER_* settings), so nobody waits on it.
+    Runs after the change has committed (often inside a web request). A publish that fails
+    leaves the row pending for the resend job, and never makes the request wait
+    (config.publish).
     """
-    try:
-        # By name, as the worker knows it: the task module calls these services.
-        current_app.tasks[DELIVER_TASK].delay(notification_id)
-    except Exception as exc:  # broker outage: the periodic resend picks it up later
-        logger.warning(
-            "Broker unavailable; notification %s left pending (%s: %s)",
-            notification_id,
-            type(exc).__name__,
-            exc,
-        )
-        return False
-    return True
+    return publish(DELIVER_TASK, notification_id)
 
 
 def _retry_delay(attempts: int) -> timedelta:

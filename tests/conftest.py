@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 
 from compliance import triggers
+from config.publish import publish_resume
 from referrals.models import Referral
 from tests.cases import People, people_make, submit_referral
 from tests.clients import APIClient, Client
@@ -82,6 +83,14 @@ def _reference_sequences_drop() -> None:
 def _audit_checkpoint_export(settings, tmp_path):
     """Each test exports its audit checkpoints to its own file, as each deployment does."""
     settings.AUDIT_CHECKPOINT_FILE = str(tmp_path / "audit-checkpoints.jsonl")
+
+
+@pytest.fixture(autouse=True)
+def _publish_unpaused():
+    """A broker failure in one test does not pause the next test's publishes."""
+    publish_resume()
+    yield
+    publish_resume()
 
 
 @pytest.fixture(autouse=True)

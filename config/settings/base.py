@@ -249,6 +249,9 @@ CELERY_TASK_IGNORE_RESULT = True
 # retry, for a pooled connection the broker dropped) and the outbox's resend job is the safety
 # net. The worker's own connection keeps retrying (broker_connection_retry) as before.
 CELERY_BROKER_CONNECTION_TIMEOUT = 0.5
+# After a publish fails, this process stops trying for this long (config.publish): one
+# request pays for the failed attempt, not every task it would have published.
+PUBLISH_PAUSE_SECONDS = env.int("PUBLISH_PAUSE_SECONDS", default=10)
 CELERY_TASK_PUBLISH_RETRY = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 1,

@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.roles import Role
+from config.publish import publish, publish_resume
 from notifications.models import Notification
 from notifications.services import notification_queue, notifications_resend_pending
 from referrals.models import Referral
@@ -70,6 +71,21 @@ def _token(page) -> str:
 
 def _expected_copies() -> dict[str, int]:
     return {n.reference_for(address): 1 for n in Notification.objects.all() for address in n.to}
+
+
+def test_an_outage_costs_one_failed_publish_then_none(own_redis, celery_on):
+    own_redis.stop()
+    started = time.monotonic()
+    assert publish("compliance.tasks.audit_seal_pending") is False
+    first = time.monotonic() - started
+    started = time.monotonic()
+    assert not any(publish("compliance.tasks.audit_seal_pending") for _ in range(20))
+    rest = time.monotonic() - started
+    assert first < SLOWEST_REQUEST_SECONDS and rest < 0.1, (first, rest)
+    own_redis.start()
+    assert publish("compliance.tasks.audit_seal_pending") is False  # still paused
+    publish_resume()
+    assert publish("compliance.tasks.audit_seal_pending") is True
 
 
 @pytest.mark.django_db(transaction=True)
