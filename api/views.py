@@ -23,6 +23,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import User
+from config.errors import PermissionDenied
 from compliance.audit import audit_record
 from compliance.selectors import break_glass_active
 from compliance.services import case_read_record
@@ -30,7 +31,7 @@ from referrals.models import Referral, ReferralStatus
 from referrals.selectors import referrals_for_referrer
 from workflows.engine import services
 from workflows.engine.models import CaseTask
-from workflows.engine.permissions import case_roles
+from workflows.engine.permissions import case_roles, is_task_region_adviser
 from workflows.engine.registry import step_complete, step_for
 from workflows.engine.selectors import task_for_user
 from workflows.referral.selectors import CaseReader
@@ -184,6 +185,8 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None, format=None):
         task = self._task(pk)
+        if not is_task_region_adviser(request.user, task):
+            raise PermissionDenied()  # refused before the body is read, as on the page
         body = s.AssignSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         assignee = User.objects.filter(email=body.validated_data["assignee"].lower()).first()

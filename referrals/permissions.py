@@ -5,6 +5,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
+from accounts.grants import object_granted
 from accounts.roles import Role
 from compliance.selectors import break_glass_active, is_compliance_officer
 
@@ -35,7 +36,7 @@ def can_view_case(user, referral: Referral) -> bool:
     """
     if not (user and user.is_authenticated and user.is_active):
         return False
-    if not user.has_perm(VIEW_REFERRAL, referral):
+    if not object_granted(user, VIEW_REFERRAL, referral):
         return False
     if is_compliance_officer(user):
         return break_glass_active(user=user, referral=referral) is not None

@@ -103,9 +103,9 @@ def services_team_add(team, user) -> None:
     team_add_member(team=team, user=user)
 
 
-def make_chair(people: People) -> User:
-    """Camden's Prevent lead also chairs its Channel panel."""
-    team_add_member(team=route_local_authority(CAMDEN).channel_panel, user=people.la)
+def make_chair(people: People, la_code: str = CAMDEN) -> User:
+    """The Prevent lead of the case's authority (Camden's by default) also chairs its panel."""
+    team_add_member(team=route_local_authority(la_code).channel_panel, user=people.la)
     return people.la
 
 
@@ -361,7 +361,7 @@ class ChannelAdoptedCaseFactory(ChannelCaseFactory):
     @classmethod
     def carry(cls, people, referral):
         super().carry(people, referral)
-        adopt(referral, make_chair(people))
+        adopt(referral, make_chair(people, referral.local_authority.code))
 
 
 class InSupportFactory(ChannelAdoptedCaseFactory):

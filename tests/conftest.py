@@ -1,5 +1,6 @@
 """Fixtures shared by the whole suite."""
 
+import logging
 from datetime import date
 
 import pytest
@@ -141,3 +142,16 @@ def referral(people) -> Referral:
 @pytest.fixture
 def child_referral(people) -> Referral:
     return submit_referral(people.referrer, dob=date(2011, 3, 2), first_name="Young")
+
+
+@pytest.fixture
+def quiet_request_log():
+    """Thousands of refused requests: keep their warnings out of the output (server errors
+    are collected by the test itself)."""
+    loggers = [logging.getLogger(name) for name in ("django.request", "django.security")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    yield
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.setLevel(level)

@@ -17,19 +17,14 @@ reach a view are tried as every role that gets past the view's sign-in and role 
 """
 
 import json
-import logging
-import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 from uuid import uuid4
 
 import pytest
 from django import forms
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from accounts.roles import Role
@@ -39,10 +34,12 @@ from referrals.forms import SECTIONS
 from referrals.models import PossibleDuplicate, Referral
 from regions.selectors import route_local_authority
 from tests.cases import CAMDEN, InSupportFactory, make_chair, make_user, submit_referral
+from tests.clients import Client
 from tests.compliance.factories import (
     break_glass_granted,
     linked_investigation,
 )
+from tests.routes import Template, url_templates
 from workflows.channel import services as channel
 from workflows.channel.models import AgendaItem, Intervention
 from workflows.engine import clocks
@@ -72,67 +69,6 @@ ACCEPTED_BY_CONVERTERS = {"0", "9" * 18}
 HOSTILE_UUIDS = [str(uuid4()), "00000000-0000-0000-0000-000000000000"]
 
 TWO_MB = "x" * (2 * 1024 * 1024)
-
-
-# --- The URL patterns ----------------------------------------------------------------------
-
-
-@dataclass
-class Template:
-    """A URL pattern as a path with `{name}` holes, and the converter of each hole."""
-
-    path: str
-    converters: dict[str, str] = field(default_factory=dict)
-
-    def fill(self, values: dict[str, str]) -> str:
-        return "/" + self.path.format(**{k: quote(v, safe="") for k, v in values.items()})
-
-
-_ROUTE_PARAM = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
-
-
-def _regex_to_template(regex: str, converters: dict[str, str]) -> str:
-    """`^tasks/(?P<pk>[0-9]+)/claim\\.(?P<format>[a-z]+)/?$` -> `tasks/{pk}/claim.{format}/`"""
-    out, i = [], 0
-    regex = regex.removeprefix("^").removesuffix("$").removesuffix("\\Z")
-    while i < len(regex):
-        if regex.startswith("(?P<", i):
-            name = regex[i + 4 : regex.index(">", i)]
-            depth, j = 0, i
-            while True:
-                depth += {"(": 1, ")": -1}.get(regex[j], 0)
-                j += 1
-                if depth == 0:
-                    break
-            converters[name] = "regex:" + regex[regex.index(">", i) + 1 : j - 1]
-            out.append("{" + name + "}")
-            i = j
-        elif regex[i] == "\\":
-            out.append(regex[i + 1])
-            i += 2
-        elif regex[i] == "?":  # an optional character: keep it
-            i += 1
-        else:
-            out.append(regex[i])
-            i += 1
-    return "".join(out)
-
-
-def _templates(patterns=None, prefix: str = "", converters=None) -> Iterator[Template]:
-    patterns = get_resolver().url_patterns if patterns is None else patterns
-    for pattern in patterns:
-        found = dict(converters or {})
-        if hasattr(pattern.pattern, "_route"):
-            route = pattern.pattern._route
-            for match in _ROUTE_PARAM.finditer(route):
-                found[match["name"]] = match["converter"] or "str"
-            part = _ROUTE_PARAM.sub(lambda m: "{" + m["name"] + "}", route)
-        else:
-            part = _regex_to_template(pattern.pattern._regex, found)
-        if isinstance(pattern, URLResolver):
-            yield from _templates(pattern.url_patterns, prefix + part, found)
-        elif isinstance(pattern, URLPattern):
-            yield Template(prefix + part, found)
 
 
 # --- The world and its people -----------------------------------------------------------------
@@ -437,24 +373,11 @@ def _admin_sample(template: Template) -> bool:
     )
 
 
-@pytest.fixture
-def quiet_request_log():
-    """Thousands of refused requests: keep their warnings out of the output (server errors
-    are collected by the test itself)."""
-    loggers = [logging.getLogger(name) for name in ("django.request", "django.security")]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.CRITICAL)
-    yield
-    for logger, level in zip(loggers, levels, strict=True):
-        logger.setLevel(level)
-
-
 def test_no_request_makes_a_server_error(world, quiet_request_log):
     failures = Failures()
     kinds = _answer_kinds()
     form_bodies, json_bodies = _form_bodies(kinds), _json_bodies(kinds)
-    for template in _templates():
+    for template in url_templates():
         values = _values_for(world, template)
         valid = template.fill(values)
         roles = _roles_reaching(world, failures, valid, template)

@@ -12,6 +12,7 @@ import signal
 import time
 
 import pytest
+from django.conf import settings
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
@@ -30,7 +31,12 @@ from .conftest import start_worker, stop_worker, wait_for_worker
 
 pytestmark = pytest.mark.integration
 Status = Notification.Status
-SLOWEST_REQUEST_SECONDS = 2.0
+# The most one failed publish may cost, from the settings: a stalled reply on a pooled
+# connection (socket_timeout), then a reconnect attempt (connection timeout) on each of the
+# two tries. Everything else a request does during an outage is a few milliseconds.
+_options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+PUBLISH_BUDGET = _options["socket_timeout"] + 2 * settings.CELERY_BROKER_CONNECTION_TIMEOUT
+SLOWEST_REQUEST_SECONDS = PUBLISH_BUDGET + 1.0
 
 
 @pytest.fixture
@@ -81,7 +87,7 @@ def test_an_outage_costs_one_failed_publish_then_none(own_redis, celery_on):
     started = time.monotonic()
     assert not any(publish("compliance.tasks.audit_seal_pending") for _ in range(20))
     rest = time.monotonic() - started
-    assert first < SLOWEST_REQUEST_SECONDS and rest < 0.1, (first, rest)
+    assert first < PUBLISH_BUDGET + 0.5 and rest < 0.1, (first, rest)
     own_redis.start()
     assert publish("compliance.tasks.audit_seal_pending") is False  # still paused
     publish_resume()

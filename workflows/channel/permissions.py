@@ -2,6 +2,8 @@
 
 import rules
 
+from accounts.grants import object_granted
+
 from ..engine.permissions import may_view_case
 
 VIEW_INTERVENTION = "workflows.view_intervention"
@@ -13,7 +15,7 @@ def may_record_session(user, intervention) -> bool:
     while the case is still theirs to see, and only while the intervention is live."""
     if intervention.ended_on is not None:
         return False
-    if user.has_perm(VIEW_INTERVENTION, intervention):
+    if object_granted(user, VIEW_INTERVENTION, intervention):
         return True
     return intervention.owner_id == user.pk and may_view_case(user, intervention.plan.referral)
 

@@ -17,7 +17,7 @@ from regions.models import Team
 from .deadlines import working_days_after, working_days_between
 from .locking import case_lock
 from .models import CaseTask, ClockPause
-from .permissions import case_team_of, may_see_task, may_view_case
+from .permissions import may_ask_referrer, may_see_task
 
 
 def tasks_mark_overdue() -> int:
@@ -145,7 +145,7 @@ def task_clock_resume(*, case_task: CaseTask, user=None) -> CaseTask:
 def information_request_create(*, referral: Referral, user, question: str) -> InformationRequest:
     """Ask the referrer for more information; the asking team's open tasks wait for it."""
     case_lock(referral)
-    if not may_view_case(user, referral) or case_team_of(user, referral) is None:
+    if not may_ask_referrer(user, referral):
         raise PermissionDenied()
     problems = Problems()
     question = problems.required(question, "question", "Enter the question for the referrer")

@@ -13,6 +13,7 @@ import rules
 from django.db.models import Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
+from accounts.grants import object_granted
 from compliance.selectors import break_glass_live_grants, is_compliance_officer
 from referrals.models import Referral
 from referrals.permissions import VIEW_REFERRAL, can_view_case
@@ -164,13 +165,20 @@ def case_team_of(user, referral: Referral) -> Team | None:
     )
 
 
+@rules.predicate
+def may_ask_referrer(user, referral: Referral) -> bool:
+    """A member of one of the case's teams may ask its referrer a question; sight of the case
+    alone (break-glass) is read-only."""
+    return may_view_case(user, referral) and case_team_of(user, referral) is not None
+
+
 # --- Tasks ------------------------------------------------------------------------------------
 
 
 @rules.predicate
 def is_task_team_member(user, task) -> bool:
     """A member of the team that owns the task now (the grant moves with a transfer)."""
-    return _signed_in(user) and user.has_perm(WORK_TASK, task)
+    return object_granted(user, WORK_TASK, task)
 
 
 @rules.predicate

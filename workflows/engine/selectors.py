@@ -10,7 +10,7 @@ from viewflow.workflow.models import Task
 from referrals.models import Referral
 
 from .models import CaseTask, ClockPause
-from .permissions import may_see_task, may_view_case
+from .permissions import may_ask_referrer, may_see_task
 
 
 def task_for_page(task_pk: int):
@@ -66,6 +66,6 @@ def running_pause(case_task: CaseTask) -> ClockPause | None:
 def case_for_questions(user, public_id) -> Referral | None:
     """A case the user works on, so may ask its referrer a question, else None."""
     referral = Referral.objects.filter(public_id=public_id).first()
-    if referral is None or not may_view_case(user, referral):
+    if referral is None or not may_ask_referrer(user, referral):
         return None
     return referral
