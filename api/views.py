@@ -23,10 +23,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from accounts.models import User
-from config.errors import PermissionDenied
 from compliance.audit import audit_record
 from compliance.selectors import break_glass_active
 from compliance.services import case_read_record
+from config.errors import PermissionDenied
 from referrals.models import Referral, ReferralStatus
 from referrals.selectors import referrals_for_referrer
 from workflows.engine import services
