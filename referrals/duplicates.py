@@ -252,7 +252,7 @@ def duplicates_link(*, referral: Referral) -> list[PossibleDuplicate]:
     Idempotent: links that already exist (and any decision recorded on them) are kept.
     """
     matches = duplicates_find(referral=referral)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # all or nothing with the caller's work
         if matches:
             existing = set(
                 PossibleDuplicate.objects.filter(referral=referral).values_list(

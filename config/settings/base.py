@@ -263,7 +263,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # An unacknowledged task (acks_late) goes back on the queue after this long.
     "visibility_timeout": 3600,
     "socket_connect_timeout": 0.5,
-    "socket_timeout": 2,
+    # A reply stalled on a half-open connection costs a request at most this long (the
+    # worker's own waits for work use brpop_timeout, not this).
+    "socket_timeout": 1,
 }
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True

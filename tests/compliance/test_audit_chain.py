@@ -28,6 +28,7 @@ from compliance.audit import (
     HASHED_FIELDS,
     audit_checkpoint_record,
     audit_record,
+    audit_record_many,
     audit_seal,
     audit_verify,
     compute_hash,
@@ -607,4 +608,22 @@ def test_the_application_role_cannot_lift_the_trigger_or_change_events(transacti
         with connection.cursor() as cursor:
             cursor.execute(f"DROP OWNED BY {role}")
             cursor.execute(f"DROP ROLE {role}")
+    assert audit_verify().ok
+
+
+@pytest.mark.django_db
+def test_an_operations_events_go_in_one_statement_and_are_sealed_in_order(
+    django_assert_num_queries,
+):
+    audit_record(action="test.before")
+    with django_assert_num_queries(1):
+        rows = audit_record_many(
+            [{"action": "test.many", "object_id": str(n), "detail": {"n": n}} for n in range(5)]
+        )
+    assert audit_record_many([]) == []
+    audit_seal()
+    sealed = AuditEvent.objects.filter(action="test.many").order_by("sequence")
+    assert [e.object_id for e in sealed] == ["0", "1", "2", "3", "4"]
+    assert [e.pk for e in sealed] == [r.pk for r in rows]
+    assert sealed.first().sequence == AuditEvent.objects.get(action="test.before").sequence + 1
     assert audit_verify().ok

@@ -169,6 +169,7 @@ class ProcessLock:
         if connection.in_atomic_block and process_lock_held(flow_class.process_class, process_pk):
             yield
             return
+        # A savepoint: a step refused inside the lock leaves the caller's transaction usable.
         with transaction.atomic():
             process_lock(flow_class.process_class, process_pk)
             yield

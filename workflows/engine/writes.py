@@ -1,11 +1,9 @@
 """The audit events and notices of one engine operation, written together at its end.
 
-The audit chain's lock is held from a transaction's first append until it commits. A
-submission or a completion appends several events (the step's, the tasks it opens, the
-routing), the first of them early, so the lock used to be held through all of Viewflow's
-work that followed and every other write queued behind it. Inside `writes_together` the
-engine collects them and appends them as the operation ends, in the order they were made, just
-before commit: the hold is the appends themselves. The notices go in one statement
+A submission or a completion appends several events (the step's, the tasks it opens, the
+routing) and queues several notices. Inside `writes_together` the engine collects them and
+writes them as the operation ends, in the order they were made, still in its transaction: the
+events in one INSERT (`audit_record_many`), the notices in one statement
 (`notifications_queue_many`).
 """
 
@@ -14,7 +12,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from compliance.audit import audit_record
+from compliance.audit import audit_record, audit_record_many
 from notifications.services import notification_queue, notifications_queue_many
 
 
@@ -44,8 +42,7 @@ def writes_together() -> Iterator[_Writes]:
         yield pending
     finally:
         _writes.reset(token)
-    for event in pending.events:
-        audit_record(**event)
+    audit_record_many(pending.events)
     notifications_queue_many(pending.notices)
 
 
