@@ -9,6 +9,7 @@ converters_register()  # before the `include`s below read the URL configurations
 
 handler400 = "config.views.request_not_readable"
 handler404 = "config.views.page_not_found"
+handler500 = "config.views.server_error"
 
 urlpatterns = [
     path("", include("accounts.urls")),

@@ -5,7 +5,12 @@ object and one outside the user's reach get the same answer (`NOT_FOUND`), so a 
 which ids exist.
 """
 
+import logging
+import sys
+
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
 from django.views import defaults
 
 from .errors import NOT_FOUND
@@ -26,3 +31,32 @@ UNREADABLE_MESSAGE = (
 def request_not_readable(request: HttpRequest, exception=None) -> HttpResponse:
     """Django's 400 (a body too large, a malformed upload, a suspicious request)."""
     return bad_request(request, UNREADABLE_MESSAGE)
+
+
+logger = logging.getLogger(__name__)
+SERVER_ERROR_MESSAGE = "Sorry, there is a problem with the service."
+UNAVAILABLE_MESSAGE = "The service is unavailable for a moment. Try again in a minute."
+RETRY_AFTER_SECONDS = 30
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's 500. When the database could not be reached (restarting, failing over, out of
+    connections) the answer is a 503 with Retry-After instead: nothing was half-written, since
+    the request's transaction never committed, and trying again is the right thing to do.
+    Rendered without the request's context, as Django's own 500 is: nothing here may need the
+    database."""
+    failure = sys.exc_info()[1]
+    unavailable = isinstance(failure, OperationalError | InterfaceError)
+    status = 503 if unavailable else 500
+    if is_api(request):
+        detail = (
+            UNAVAILABLE_MESSAGE if unavailable else "Sorry, there is a problem with the service."
+        )
+        response = JsonResponse({"detail": detail}, status=status)
+    else:
+        template = loader.get_template("503.html" if unavailable else "500.html")
+        response = HttpResponse(template.render(), status=status)
+    if unavailable:
+        logger.warning("Database unavailable: %s: %s", type(failure).__name__, failure)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

@@ -3,11 +3,11 @@
 A submission writes the referral, its reference, routing, grants to three teams, the process
 and its first two tasks (each with its queue row, grants, audit event and notice), four audit
 events and three emails; an acknowledgement closes one task and opens the next. Grants are one
-INSERT a call, queue rows one UPDATE, the notices of one operation one INSERT. Most of what
-is left is Viewflow's own bookkeeping (a row per node); the operation's audit events are one
-INSERT, sealed into the chain after commit (compliance/audit.py). Each test warms the per-process caches (content
-types, permission ids, this year's reference sequence) with a first write, then measures a
-second.
+INSERT a call, queue rows one UPDATE, the notices of one operation one INSERT, its audit
+events one INSERT (sealed into the chain after commit, compliance/audit.py). Most of what is
+left is Viewflow's own bookkeeping (a row per node). Each test warms the per-process caches
+(content types, permission ids, this year's reference sequence) with a first write, then
+measures a second.
 """
 
 import re
