@@ -48,6 +48,12 @@ class AuditEvent(models.Model):
             ),
             models.Index(fields=["object_type", "object_id"]),
             models.Index(fields=["actor", "occurred_at"]),
+            # The audit explorer's filters, each ending in the id it pages by (newest first).
+            models.Index(fields=["case_reference", "id"], name="auditevent_case_id"),
+            models.Index(fields=["actor_email", "id"], name="auditevent_actor_email_id"),
+            models.Index(fields=["team", "id"], name="auditevent_team_id"),
+            models.Index(fields=["action", "id"], name="auditevent_action_id"),
+            models.Index(fields=["occurred_at"], name="auditevent_occurred_at"),
         ]
 
     def __str__(self) -> str:

@@ -22,3 +22,9 @@ def govuk_pagination(context, page, label: str = "Pagination") -> dict:
         "numbers": numbers,
         "ellipsis": page.paginator.ELLIPSIS,
     }
+
+
+@register.inclusion_tag("includes/keyset_pagination.html", takes_context=True)
+def govuk_keyset_pagination(context, page, noun: str = "events", label: str = "Pagination") -> dict:
+    """Newer and older links for a config.pagination.KeysetPage, keeping the query string."""
+    return {"request": context.get("request"), "page": page, "noun": noun, "label": label}

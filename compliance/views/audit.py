@@ -10,13 +10,14 @@ import json
 import logging
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
+
+from config.pagination import keyset_page
 
 from .. import selectors
 from ..audit import audit_record
@@ -54,9 +55,15 @@ def explorer(request: HttpRequest) -> HttpResponse:
     events = AuditEventFilter(request.GET, queryset=selectors.audit_events())
     page = None
     if events.is_valid():
-        page = Paginator(events.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = keyset_page(
+            events.qs,
+            before=request.GET.get("before"),
+            after=request.GET.get("after"),
+            size=PAGE_SIZE,
+        )
     query = request.GET.copy()
-    query.pop("page", None)
+    for cursor in ("page", "before", "after"):
+        query.pop(cursor, None)
     return render(
         request,
         "compliance/audit/explorer.html",

@@ -344,6 +344,8 @@ HOSTILE_QUERY = {
     "q": "x" * 3000,
     "o": "abc",
     "p": HUGE,
+    "before": HUGE,
+    "after": "-1",
 }
 NUL_QUERY = urlencode(dict.fromkeys(HOSTILE_QUERY, "a\x00b"))
 # Values a path converter refuses never reach a view: a few of them are enough per hole.
