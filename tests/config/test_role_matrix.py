@@ -436,7 +436,10 @@ def _values(scope: Scope, template: Template, world: World) -> dict[str, str]:
         "content_type_id": str(ContentType.objects.get_for_model(Referral).pk),
         "app_label": "referrals",
     }
-    return {hole: {**extra, **values}.get(hole, "1") for hole in template.converters}
+    values = {**extra, **values}
+    if name.startswith("admin:"):  # an admin page's object, whatever its hole is called
+        values.update(dict.fromkeys(("object_id", "id", "pk"), _admin_object_id(name)))
+    return {hole: values.get(hole, "1") for hole in template.converters}
 
 
 def _ask(client: Client, method: str, url: str, body: dict | None) -> tuple[int, str]:
