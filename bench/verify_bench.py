@@ -36,44 +36,16 @@ def _database(name: str, host: str, reuse: bool) -> bool:
     return True
 
 
-def _append(count: int, batch: int = 10_000) -> None:
-    from django.conf import settings
-    from django.utils import timezone
+def _append(count: int) -> None:
+    from bench.auditgen import audit_events_bulk
 
-    from compliance.audit import GENESIS_HASH, canonical_detail, compute_hash
-    from compliance.models import AuditEvent
-
-    last = AuditEvent.objects.order_by("-sequence").values("sequence", "hash").first()
-    sequence, prev = (last["sequence"], last["hash"]) if last else (0, GENESIS_HASH)
-    key_id, now, rows = settings.AUDIT_CHAIN_KEY_ID, timezone.now(), []
     started = time.monotonic()
-    for i in range(count):
-        sequence += 1
-        fields = {
-            "sequence": sequence,
-            "occurred_at": now,
-            "actor_id": None,
-            "actor_email": f"officer{i % 400}@example.gov.uk",
-            "actor_role": "la_prevent_lead",
-            "action": ("case.read", "task.completed", "case_note.added")[i % 3],
-            "object_type": "referrals.referral",
-            "object_id": f"00000000-0000-0000-0000-{i % 100_000:012d}",
-            "case_reference": f"PRV-2026-{i % 100_000:06d}",
-            "team": "Example Council Prevent team",
-            "reason": "",
-            "detail": canonical_detail({"via": "web", "n": i % 7}),
-        }
-        link = compute_hash(prev, fields, key_id)
-        rows.append(AuditEvent(**fields, prev_hash=prev, hash=link, key_id=key_id))
-        prev = link
-        if len(rows) == batch:
-            AuditEvent.objects.bulk_create(rows)
-            rows = []
-            done = i + 1
-            rate = done / (time.monotonic() - started)
-            print(f"\r  appended {done:,} of {count:,} ({rate:,.0f}/s)", end="", flush=True)
-    if rows:
-        AuditEvent.objects.bulk_create(rows)
+
+    def progress(done: int) -> None:
+        rate = done / (time.monotonic() - started)
+        print(f"\r  appended {done:,} of {count:,} ({rate:,.0f}/s)", end="", flush=True)
+
+    audit_events_bulk(count, batch=10_000, on_batch=progress)
     print()
 
 

@@ -5,6 +5,7 @@ and tasks exactly as the service leaves them. People here are fictional.
 import factory
 
 from accounts.roles import Role
+from bench.auditgen import audit_events_bulk  # noqa: F401 - the tests' one generator
 from compliance.models import BreakGlassGrant, Complaint, ComplaintCategory, Finding
 from compliance.services import break_glass_decide, break_glass_request, unit_head_appoint
 from regions.selectors import route_local_authority
@@ -159,57 +160,7 @@ def linked_investigation(referral, investigator=None) -> Complaint:
 
 # --- Audit events in bulk ---------------------------------------------------------------------
 
-
-def audit_events_bulk(count: int, *, batch: int = 5000, **overrides) -> None:
-    """Append `count` valid events to the chain fast: hashes computed here, rows bulk-inserted.
-
-    The rows are exactly what `audit_record` would write (verification passes over them).
-    """
-    from django.conf import settings
-    from django.utils import timezone
-
-    from compliance.audit import GENESIS_HASH, canonical_detail, compute_hash
-    from compliance.models import AuditEvent
-
-    last = (
-        AuditEvent.objects.filter(sequence__isnull=False)
-        .order_by("-sequence")
-        .values("sequence", "hash")
-        .first()
-    )
-    sequence = last["sequence"] if last else 0
-    prev_hash = last["hash"] if last else GENESIS_HASH
-    now = timezone.now()
-    rows = []
-    for i in range(count):
-        sequence += 1
-        fields = {
-            "sequence": sequence,
-            "occurred_at": now,
-            "actor_id": None,
-            "actor_email": f"reader{i % 50}@example.gov.uk",
-            "actor_role": "la_prevent_lead",
-            "action": "case.read",
-            "object_type": "referrals.referral",
-            "object_id": f"00000000-0000-0000-0000-{i % 1000:012d}",
-            "case_reference": f"PRV-2026-{i % 1000:06d}",
-            "team": "Example Council Prevent team",
-            "reason": "",
-            "detail": canonical_detail({"what": "case page", "via": "web"}),
-            **overrides,
-        }
-        digest = compute_hash(prev_hash, fields)
-        rows.append(
-            AuditEvent(
-                **fields, prev_hash=prev_hash, hash=digest, key_id=settings.AUDIT_CHAIN_KEY_ID
-            )
-        )
-        prev_hash = digest
-        if len(rows) >= batch:
-            AuditEvent.objects.bulk_create(rows)
-            rows = []
-    if rows:
-        AuditEvent.objects.bulk_create(rows)
+# audit_events_bulk (imported above) is shared with the verification benchmark.
 
 
 def document_for(referral, name: str = "notes.pdf"):

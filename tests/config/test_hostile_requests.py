@@ -92,14 +92,7 @@ def _client(user=None) -> Client:
 
 
 @pytest.fixture
-def world(people, settings, tmp_path) -> World:
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None},
-        },
-    }
+def world(people, private_storage) -> World:
     chair = make_chair(people)  # Camden's LA lead chairs the panel; la2 is LA only
     provider = make_user("mentor@provider.example", Role.INTERVENTION_PROVIDER)
     admin = make_user("admin@service.example", Role.ADMINISTRATOR)

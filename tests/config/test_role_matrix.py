@@ -363,14 +363,7 @@ def _manchester(people: People) -> People:
 
 
 @pytest.fixture
-def world(people, settings, tmp_path) -> World:
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None},
-        },
-    }
+def world(people, private_storage) -> World:
     provider = make_user("mentor@provider.example", Role.INTERVENTION_PROVIDER)
     other_provider = make_user("mentor@nw-provider.example", Role.INTERVENTION_PROVIDER)
     admin = make_user("admin@service.example", Role.ADMINISTRATOR)
@@ -444,7 +437,7 @@ def _values(scope: Scope, template: Template, world: World) -> dict[str, str]:
 
 def _ask(client: Client, method: str, url: str, body: dict | None) -> tuple[int, str]:
     """One request, its writes undone and the client's cookies as they were (signing out
-    drops the session cookie)."""
+    drops the sign-in cookie)."""
     cookies = SimpleCookie(client.cookies)
     kwargs = {"data": json.dumps(body), "content_type": "application/json"} if body else {}
     try:

@@ -69,17 +69,6 @@ class Area:
 
 
 @pytest.fixture
-def private_storage(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None},
-        },
-    }
-
-
-@pytest.fixture
 def areas(people):
     def chair(code: str, user: User) -> User:
         team_add_member(team=route_local_authority(code).channel_panel, user=user)
