@@ -52,7 +52,7 @@ def bulk_cases(n: int, *, referrer, assessor, la_codes=(CAMDEN, WESTMINSTER)) ->
     Every third case has a risk assessment (so the risk filter has something to find), every
     fifth a pending possible duplicate of the case before it, every seventh overdue tasks.
     """
-    from workflows.engine.permissions import SEE_TASK, VIEW_CASE, WORK_TASK
+    from workflows.engine.permissions import VIEW_CASE
     from workflows.referral.flows import ReferralFlow
 
     routes = [route_local_authority(code) for code in la_codes]
@@ -127,7 +127,6 @@ def bulk_cases(n: int, *, referrer, assessor, la_codes=(CAMDEN, WESTMINSTER)) ->
             )
         )
     CaseTask.objects.bulk_create(case_tasks)
-    task_team = {ct.task_id: ct.team for ct in case_tasks}
     GroupObjectPermission.objects.bulk_create(
         _grant_rows(
             referrals,
@@ -139,8 +138,6 @@ def bulk_cases(n: int, *, referrer, assessor, la_codes=(CAMDEN, WESTMINSTER)) ->
             VIEW_CASE,
             Referral,
         )
-        + _grant_rows(tasks, lambda t: [task_team[t.pk]], WORK_TASK, Task)
-        + _grant_rows(tasks, lambda t: [task_team[t.pk]], SEE_TASK, Task)
     )
     ratings = Rating.values
     RiskAssessment.objects.bulk_create(

@@ -453,11 +453,14 @@ def notifications_alert() -> dict:
 
 
 def notifications_queue_many(items: Iterable[dict]) -> list[Notification]:
-    """Record several emails at once, as `notification_queue` records one: one SELECT for the
-    keys already queued and one INSERT for the rest, instead of a get-or-create each.
+    """Record several emails at once, as `notification_queue` records one, in one INSERT.
 
-    Each item has `notification_queue`'s keyword arguments. Items with nobody to send to,
-    and keys already queued, are skipped. Returns the notifications created.
+    Each item has `notification_queue`'s keyword arguments. Items with nobody to send to are
+    skipped. A key already queued keeps its row as it was: the INSERT's conflict clause on the
+    unique `dedupe_key` rewrites only the key with itself, so the row (and its delivery state)
+    is unchanged, and its id comes back with the new ones. Every id returned is handed to the
+    delivery task after commit; one already pending, sending or sent is left alone there
+    (`_claim` takes only a pending row that is due). Returns the notifications queued.
     """
     wanted: dict[str, Notification] = {}
     for item in items:
@@ -473,15 +476,12 @@ def notifications_queue_many(items: Iterable[dict]) -> list[Notification]:
             )
     if not wanted:
         return []
-    queued = set(
-        Notification.objects.filter(dedupe_key__in=list(wanted)).values_list(
-            "dedupe_key", flat=True
-        )
+    queued = Notification.objects.bulk_create(
+        list(wanted.values()),
+        update_conflicts=True,
+        unique_fields=["dedupe_key"],
+        update_fields=["dedupe_key"],
     )
-    created = Notification.objects.bulk_create(
-        [notification for key, notification in wanted.items() if key not in queued]
-    )
-    ids = [notification.pk for notification in created]
-    if ids:
-        transaction.on_commit(lambda: [notification_enqueue(notification_id=pk) for pk in ids])
-    return created
+    ids = [notification.pk for notification in queued]
+    transaction.on_commit(lambda: [notification_enqueue(notification_id=pk) for pk in ids])
+    return queued

@@ -23,7 +23,7 @@ def referral_route(referral: Referral) -> Route:
     """
     cached = getattr(referral, "_route", None)
     if cached is None or cached.local_authority.pk != referral.local_authority_id:
-        cached = route_local_authority(referral.local_authority)
+        cached = route_local_authority(referral.local_authority_id)
         referral._route = cached
     return cached
 

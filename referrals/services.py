@@ -325,7 +325,7 @@ def referral_submission_record(
     missing = sections_incomplete(locked)
     if missing:
         raise IncompleteReferral(missing)
-    route = route_local_authority(locked.local_authority)
+    route = route_local_authority(locked.local_authority_id)
     now = timezone.now()
     locked.reference = _next_reference(timezone.localtime(now).year)
     locked.status = ReferralStatus.SUBMITTED

@@ -3,7 +3,7 @@
 import re
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Q, Subquery
 
 from config.errors import ApplicationError
 
@@ -105,11 +105,59 @@ def current_local_authorities():
     return LocalAuthority.objects.filter(successor__isnull=True).order_by("name")
 
 
-def route_local_authority(code_or_la: str | LocalAuthority) -> Route:
-    """Route a local authority (by code, current or abolished) to its force, region and teams.
+def _route_of(la: LocalAuthority, teams: dict[str, Team]) -> Route:
+    missing = {k for k in Team.Kind.values if k not in teams}
+    if missing:
+        raise RoutingError(
+            f"{la.name} has no {', '.join(sorted(missing))} team configured; load the regions",
+            code="unconfigured",
+        )
+    force = la.police_force_area
+    return Route(
+        local_authority=la,
+        police_force_area=force,
+        region=force.region,
+        la_team=teams[Team.Kind.LA_PREVENT],
+        channel_panel=teams[Team.Kind.CHANNEL_PANEL],
+        ctp_team=teams[Team.Kind.CTP_PREVENT],
+        regional_team=teams[Team.Kind.REGIONAL_ADVISERS],
+    )
 
-    Two queries whatever the input: the authority with its force and region, then its teams.
+
+def _route_in_one_query(**la_lookup) -> Route | None:
+    """The route of a current, fully configured authority in one query, or None.
+
+    The authority's own teams carry it (and its force and region) by join; the region's
+    teams are found through a subquery for its region. An unknown, abolished or unconfigured
+    authority has no team rows of its own, and the caller takes the slower path that says why.
     """
+    region_of = LocalAuthority.objects.filter(**la_lookup).values("police_force_area__region_id")
+    local = {f"local_authority__{key}": value for key, value in la_lookup.items()}
+    teams = list(
+        Team.objects.select_related("local_authority__police_force_area__region").filter(
+            Q(**local) | Q(local_authority__isnull=True, region_id=Subquery(region_of[:1]))
+        )
+    )
+    own = [team.local_authority for team in teams if team.local_authority_id is not None]
+    if not own or own[0].successor_id or len({t.kind for t in teams}) != len(teams):
+        return None
+    try:
+        return _route_of(own[0], {team.kind: team for team in teams})
+    except RoutingError:
+        return None
+
+
+def route_local_authority(code_or_la: str | int | LocalAuthority) -> Route:
+    """Route a local authority (by code, id or row; current or abolished) to its force,
+    region and teams.
+
+    One query for a current authority with all its teams; otherwise two (the authority with
+    its force and region, then its teams), which also say what is wrong.
+    """
+    if isinstance(code_or_la, int):
+        return _route_in_one_query(pk=code_or_la) or route_local_authority(
+            LocalAuthority.objects.only("code").get(pk=code_or_la).code
+        )
     code = (
         code_or_la.code
         if isinstance(code_or_la, LocalAuthority)
@@ -119,6 +167,9 @@ def route_local_authority(code_or_la: str | LocalAuthority) -> Route:
         raise RoutingError("Select the local authority", field="local_authority")
     if code[0] in {"S", "N"}:
         raise RoutingError(OUT_OF_SCOPE_MESSAGE, field="local_authority", code="out_of_scope")
+    fast = _route_in_one_query(code=code)
+    if fast is not None:
+        return fast
     la = (
         LocalAuthority.objects.select_related(
             "police_force_area__region", "successor__police_force_area__region"
@@ -134,29 +185,14 @@ def route_local_authority(code_or_la: str | LocalAuthority) -> Route:
         )
     if la.successor_id:
         la = la.successor
-    force = la.police_force_area
-    region = force.region
     teams = {
         t.kind: t
         for t in Team.objects.filter(
-            Q(local_authority_id=la.id) | Q(region_id=region.id, local_authority__isnull=True)
+            Q(local_authority_id=la.id)
+            | Q(region_id=la.police_force_area.region_id, local_authority__isnull=True)
         )
     }
-    missing = {k for k in Team.Kind.values if k not in teams}
-    if missing:
-        raise RoutingError(
-            f"{la.name} has no {', '.join(sorted(missing))} team configured; load the regions",
-            code="unconfigured",
-        )
-    return Route(
-        local_authority=la,
-        police_force_area=force,
-        region=region,
-        la_team=teams[Team.Kind.LA_PREVENT],
-        channel_panel=teams[Team.Kind.CHANNEL_PANEL],
-        ctp_team=teams[Team.Kind.CTP_PREVENT],
-        regional_team=teams[Team.Kind.REGIONAL_ADVISERS],
-    )
+    return _route_of(la, teams)
 
 
 def teams_of_user(user) -> list[Team]:

@@ -106,6 +106,37 @@ def test_same_dedupe_key_queues_once(django_capture_on_commit_callbacks):
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["a@example.gov.uk"]
 
 
+def _notice(key: str, to: list[str], subject: str = "Overdue") -> dict:
+    return {"kind": "task_overdue", "dedupe_key": key, "to": to, "subject": subject, "body": "b"}
+
+
+def test_many_at_once_keep_a_queued_key_as_it_was_and_send_it_once(
+    django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = _queue("overdue:1:2026-11-24")
+    with django_capture_on_commit_callbacks(execute=True), django_assert_num_queries(1):
+        queued = services.notifications_queue_many(
+            [
+                _notice("overdue:1:2026-11-24", ["someone.else@example.gov.uk"], "Changed"),
+                _notice("overdue:2:2026-11-24", ["b@example.gov.uk", "", "b@example.gov.uk"]),
+                _notice("overdue:3:2026-11-24", [""]),  # nobody to send to: skipped
+            ]
+        )
+    assert sorted(n.dedupe_key for n in queued) == ["overdue:1:2026-11-24", "overdue:2:2026-11-24"]
+    assert {n.dedupe_key: n.pk for n in queued}["overdue:1:2026-11-24"] == sent.pk
+    again = Notification.objects.get(pk=sent.pk)
+    assert (again.to, again.subject, again.status) == (
+        ["a@example.gov.uk"],
+        sent.subject,
+        Status.SENT,
+    )
+    new = Notification.objects.get(dedupe_key="overdue:2:2026-11-24")
+    assert new.to == ["b@example.gov.uk"] and new.status == Status.SENT
+    assert Notification.objects.count() == 2
+    assert sorted(m.to[0] for m in mail.outbox) == ["a@example.gov.uk", "b@example.gov.uk"]
+
+
 def test_nobody_to_send_to_queues_nothing():
     assert _queue(to=["", None]) is None
     assert not Notification.objects.exists()

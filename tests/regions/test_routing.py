@@ -117,18 +117,25 @@ def test_every_route_returns_teams_of_the_right_kind_district_and_region():
         } == {route.region.id}
 
 
-def test_route_accepts_a_model_or_a_code_in_any_case(django_assert_num_queries):
+def test_route_accepts_a_model_an_id_or_a_code_in_any_case(django_assert_num_queries):
     camden = LocalAuthority.objects.get(code="E09000007")
 
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         by_code = route_local_authority("  e09000007 ")
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
+        by_id = route_local_authority(camden.pk)
+    # An abolished authority has no teams of its own: the slower path finds its successor.
+    with django_assert_num_queries(3):
         by_alias = route_local_authority("E07000006")  # South Bucks, an alias
     by_model = route_local_authority(camden)
 
-    assert by_code == by_model
+    assert by_code == by_model == by_id
     assert by_code.local_authority == camden
+    assert by_code.region == camden.police_force_area.region
+    assert {team.kind for team in by_code.teams} == set(Team.Kind.values)
+    assert by_code.la_team.local_authority == camden
     assert by_alias.local_authority.code == "E06000060"
+    assert by_alias == route_local_authority(by_alias.local_authority.pk)
 
 
 @pytest.mark.parametrize("code", ["E06999999", "W06000099", "E23000001", "X"])

@@ -27,7 +27,7 @@ from tests.cases import (
 )
 from workflows.channel import services as channel
 from workflows.channel.permissions import may_record_session
-from workflows.engine.permissions import WORK_TASK
+from workflows.engine.permissions import is_task_team_member
 from workflows.models import (
     AgendaItem,
     ChannelDecision,
@@ -93,7 +93,7 @@ def test_only_the_chair_decides_adoption_and_exit(people, chair, at_channel):
 def test_outsiders_cannot_work_panel_tasks(people, chair, at_channel, who):
     user = getattr(people, who)
     task = open_task(at_channel, "adoption_decision")
-    assert not user.has_perm(WORK_TASK, task)
+    assert not is_task_team_member(user, task)
     with pytest.raises(PermissionDenied):
         channel.adoption_decide(task=task, user=user, adopt=True, rationale="x")
 
@@ -103,7 +103,7 @@ def test_not_adopted_goes_back_to_the_police(people, chair, at_channel, result):
     referral = at_channel
     adopt(referral, chair, adopt=False)
     task = open_task(referral, "not_adopted_outcome")
-    assert people.police.has_perm(WORK_TASK, task) and not chair.has_perm(WORK_TASK, task)
+    assert is_task_team_member(people.police, task) and not is_task_team_member(chair, task)
     channel.not_adopted_outcome_decide(
         task=task, user=people.police, result=result, rationale="Below Channel threshold"
     )

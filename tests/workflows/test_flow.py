@@ -17,7 +17,7 @@ from tests.cases import (
     sharing,
     submit_referral,
 )
-from workflows.engine.permissions import VIEW_CASE, WORK_TASK
+from workflows.engine.permissions import VIEW_CASE, is_task_team_member
 from workflows.models import (
     CaseTask,
     GatewayCheck,
@@ -33,10 +33,10 @@ def test_submission_opens_both_acknowledgements_for_the_right_teams_only(people,
     tasks = open_tasks(referral)
     assert sorted(tasks) == ["la_acknowledge", "police_acknowledge"]
     police_task, la_task = tasks["police_acknowledge"], tasks["la_acknowledge"]
-    assert people.police.has_perm(WORK_TASK, police_task)
-    assert not people.police.has_perm(WORK_TASK, la_task)
-    assert people.la.has_perm(WORK_TASK, la_task)
-    assert not people.la.has_perm(WORK_TASK, police_task)
+    assert is_task_team_member(people.police, police_task)
+    assert not is_task_team_member(people.police, la_task)
+    assert is_task_team_member(people.la, la_task)
+    assert not is_task_team_member(people.la, police_task)
     for outsider in (
         people.police_other_region,
         people.la_other_la,
@@ -45,8 +45,8 @@ def test_submission_opens_both_acknowledgements_for_the_right_teams_only(people,
         people.compliance,
         people.adviser_other_region,
     ):
-        assert not outsider.has_perm(WORK_TASK, police_task)
-        assert not outsider.has_perm(WORK_TASK, la_task)
+        assert not is_task_team_member(outsider, police_task)
+        assert not is_task_team_member(outsider, la_task)
         assert not outsider.has_perm(VIEW_CASE, referral)
     for insider in (people.police, people.la, people.adviser):
         assert insider.has_perm(VIEW_CASE, referral)
@@ -124,7 +124,7 @@ def test_meets_threshold_then_each_outcome(people, referral, outcome, extra, sta
     if outcome == "channel":
         assert people.panel.has_perm(VIEW_CASE, referral)
         assert list(open_tasks(referral)) == ["adoption_decision"]
-        assert people.panel.has_perm(WORK_TASK, open_task(referral, "adoption_decision"))
+        assert is_task_team_member(people.panel, open_task(referral, "adoption_decision"))
     else:
         assert open_tasks(referral) == {}
         assert not people.panel.has_perm(VIEW_CASE, referral)

@@ -24,6 +24,7 @@ from tests.cases import (
     sharing,
     submit_referral,
 )
+from tests.factories import DraftReferralFactory, ReferrerFactory, postcodes_load
 from workflows.engine import services as engine
 from workflows.engine.locking import (
     LockOrderError,
@@ -34,6 +35,7 @@ from workflows.engine.locking import (
 )
 from workflows.referral import services
 from workflows.referral.flows import ReferralFlow
+from workflows.referral.intake import referral_submit
 from workflows.referral.models import ReferralProcess
 
 PG_ONLY = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
@@ -254,3 +256,23 @@ def test_both_branches_of_50_cases_completed_at_once_never_deadlock(
     completed = AuditEvent.objects.filter(action="task.completed")
     assert completed.filter(detail__stage="police_information_gathering").count() == CASES
     assert completed.filter(detail__stage="la_safeguarding_checks").count() == CASES
+
+
+def test_a_start_counts_the_process_row_it_inserted_as_locked(people):
+    """Nobody else can see an uncommitted row: the start does not lock what it just created,
+    yet the lock order holds (the submission's audit events about the case are accepted)."""
+    postcodes_load()
+    referrer = ReferrerFactory(full_name="Sam Safeguarding", organisation="Example Academy")
+    draft = DraftReferralFactory(created_by=referrer)
+    with CaptureQueriesContext(connection) as captured, transaction.atomic():
+        referral = referral_submit(user=referrer, referral=draft, declaration_confirmed=True)
+        assert case_lock_held(referral.pk)
+    process_table = ReferralProcess._meta.db_table
+    assert not [q for q in captured if process_table in q["sql"] and "FOR UPDATE" in q["sql"]]
+    assert AuditEvent.objects.filter(case_reference=referral.reference, action="case.routed")
+    assert sorted(open_tasks(referral)) == ["la_acknowledge", "police_acknowledge"]
+
+
+def test_a_start_outside_an_application_transaction_marks_nothing(people):
+    referral = submit_referral(people.referrer)  # the process started outside any atomic block
+    assert not case_lock_held(referral.pk)

@@ -43,7 +43,7 @@ from tests.cases import (
 from tests.clients import APIClient
 from tests.compliance.factories import break_glass_granted, linked_investigation
 from workflows.engine.models import CaseTask
-from workflows.engine.permissions import WORK_TASK, may_see_police_records, may_see_task
+from workflows.engine.permissions import may_see_police_records, may_see_task
 from workflows.models import CaseNote, Disclosure, RiskAssessment
 from workflows.referral import services
 from workflows.referral.permissions import may_see_disclosure
@@ -194,13 +194,14 @@ def test_a_completed_police_task_page_is_the_advisers_alone(client, case, reader
 
 @pytest.mark.parametrize("who", ["la", "panel", "compliance"])
 def test_a_police_step_stays_closed_to_a_partner_even_with_a_task_grant(people, case, who):
-    """Defence in depth: the police-step rule holds whatever object grants a partner has."""
+    """Defence in depth: the police-step rule holds whatever object grants a partner has (a
+    task's own grant, as the engine once wrote, now decides nothing)."""
     user = people.compliance if who == "compliance" else getattr(people, who)
     if who == "compliance":
         linked_investigation(case, user)
         break_glass_granted(user, case, reason="Complaint investigation")
     task = _completed(case, "police_gateway_checks")
-    assign_perm(WORK_TASK, user, task)
+    assign_perm("viewflow.change_task", user, task)  # a stray grant: ignored
     assert not may_see_police_records(user, case)
     assert not may_see_task(user, task)
 

@@ -30,7 +30,7 @@ from tests.cases import (
 )
 from tests.clients import APIClient
 from workflows.engine import services as engine
-from workflows.engine.permissions import VIEW_CASE, WORK_TASK
+from workflows.engine.permissions import VIEW_CASE, is_task_team_member
 from workflows.models import (
     BelowThresholdOutcome,
     CaseNote,
@@ -1078,7 +1078,7 @@ def test_adviser_transfers_a_case_and_access_moves(as_user, people, referral):
     response = client.post(url, {"to_local_authority": westminster.pk, "reason": "Moved house"})
     assert response.status_code == 302
     la_task = open_task(referral, "la_acknowledge")
-    assert people.westminster_la.has_perm(WORK_TASK, la_task)
+    assert is_task_team_member(people.westminster_la, la_task)
     assert as_user("westminster_la").get(f"/cases/{referral.public_id}/").status_code == 200
     assert as_user("la").get(f"/cases/{referral.public_id}/").status_code == 404
 

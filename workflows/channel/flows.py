@@ -8,7 +8,7 @@ Celery beat job fires. Each human step's team, form and service are in steps.py.
 from viewflow import this
 from viewflow.workflow import flow
 
-from ..engine.locking import process_row_lock
+from ..engine.locking import process_created, process_row_lock
 from ..engine.nodes import human
 from . import hooks
 from .models import ChannelProcess
@@ -106,4 +106,5 @@ class ChannelFlow(flow.Flow):
     def start_channel(self, activation, referral):
         activation.process.referral = referral
         activation.process.save()
+        process_created(activation.process)  # inserted by this transaction: already ours
         return activation.process

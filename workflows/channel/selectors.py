@@ -140,7 +140,7 @@ def case_for_panel_member(user, public_id) -> Referral | None:
     )
     if referral is None:
         return None
-    panel = route_local_authority(referral.local_authority).channel_panel
+    panel = route_local_authority(referral.local_authority_id).channel_panel
     if not (is_member(user, panel.id) and may_view_case(user, referral)):
         return None
     referral.channel_panel = panel
@@ -155,7 +155,7 @@ def in_support(referral: Referral) -> bool:
 
 def owner_choices(referral: Referral):
     """Who may own an intervention: the panel's members and the LA's Prevent team."""
-    route = route_local_authority(referral.local_authority)
+    route = route_local_authority(referral.local_authority_id)
     return (
         User.objects.filter(
             is_active=True, memberships__team__in=[route.channel_panel, route.la_team]

@@ -100,7 +100,7 @@ def agenda_add(
         problems.add("referral", "Select the case to add to the agenda")
     else:
         problems.check(
-            route_local_authority(referral.local_authority).channel_panel.pk == meeting.panel_id,
+            route_local_authority(referral.local_authority_id).channel_panel.pk == meeting.panel_id,
             None,
             "That case is not with this panel.",
         )

@@ -15,7 +15,7 @@ from viewflow.workflow import flow
 
 from compliance.models import Complaint, ComplaintProcess
 
-from ..engine.locking import process_row_lock
+from ..engine.locking import process_created, process_row_lock
 from .services import complaint_close
 
 
@@ -117,4 +117,5 @@ class ComplaintFlow(flow.Flow):
     def start_complaint(self, activation, complaint):
         activation.process.complaint = complaint
         activation.process.save()
+        process_created(activation.process)  # inserted by this transaction: already ours
         return activation.process

@@ -111,6 +111,23 @@ def process_lock(process_class, process_pk: int) -> None:
     transaction.on_commit(_Held(process_class._meta.label_lower, process_pk, referral_id))
 
 
+def process_created(process) -> None:
+    """Count a process row this transaction has just inserted as locked by it, without a query.
+
+    Until commit no other transaction can see the row, let alone lock it, and at commit the
+    lock would end anyway; so a flow's start (which locks the process it creates) need not
+    lock it again. Outside a transaction the application opened (a start run on its own, as
+    some tests do), nothing is marked and the start takes the lock as usual.
+    """
+    opened = any(not getattr(b, "_from_testcase", False) for b in connection.atomic_blocks)
+    if opened and not process_lock_held(type(process), process.pk):
+        transaction.on_commit(
+            _Held(
+                type(process)._meta.label_lower, process.pk, getattr(process, "referral_id", None)
+            )
+        )
+
+
 def task_lock(task) -> None:
     """Lock the process row of the task's flow: the first statement of every step."""
     process_lock(task.flow_task.flow_class.process_class, task.process_id)

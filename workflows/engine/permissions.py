@@ -13,7 +13,6 @@ import rules
 from django.db.models import Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
-from accounts.grants import object_granted
 from compliance.selectors import break_glass_live_grants, is_compliance_officer
 from referrals.models import Referral
 from referrals.permissions import VIEW_REFERRAL, can_view_case
@@ -23,8 +22,6 @@ from regions.selectors import route_local_authority
 from .models import CaseTask
 
 VIEW_CASE = VIEW_REFERRAL
-WORK_TASK = "viewflow.change_task"
-SEE_TASK = "viewflow.view_task"
 
 
 def _signed_in(user) -> bool:
@@ -105,7 +102,7 @@ class CaseRoles:
 
 def case_roles(user, referral: Referral) -> CaseRoles:
     """The one definition of "member of the case's police / LA / advisers / panel team"."""
-    route = route_local_authority(referral.local_authority)
+    route = route_local_authority(referral.local_authority_id)
     team_ids = team_ids_of(user)
     return CaseRoles(
         police=route.ctp_team.pk in team_ids,
@@ -161,7 +158,7 @@ def case_team_of(user, referral: Referral) -> Team | None:
     """
     ids = team_ids_of(user)
     return next(
-        (t for t in route_local_authority(referral.local_authority).teams if t.pk in ids), None
+        (t for t in route_local_authority(referral.local_authority_id).teams if t.pk in ids), None
     )
 
 
@@ -175,10 +172,28 @@ def may_ask_referrer(user, referral: Referral) -> bool:
 # --- Tasks ------------------------------------------------------------------------------------
 
 
+def task_case(task) -> CaseTask | None:
+    """The task's queue row, with its case, read once per loaded task (None: not a case
+    task, such as a complaint step). Later `task.case` reads use the same row."""
+    related = type(task).case.related
+    if not related.is_cached(task):
+        case = CaseTask.objects.select_related("referral").filter(task_id=task.pk).first()
+        related.set_cached_value(task, case)
+        if case is not None:
+            CaseTask.task.field.set_cached_value(case, task)
+    return related.get_cached_value(task)
+
+
 @rules.predicate
 def is_task_team_member(user, task) -> bool:
-    """A member of the team that owns the task now (the grant moves with a transfer)."""
-    return object_granted(user, WORK_TASK, task)
+    """A member of the team whose queue the task is in now, while it is open.
+
+    The queue row is the task's scope: it names the owning team, moves with a transfer
+    (tasks_move_to) and closes with the task, so no per-task grant is kept. The list twin is
+    `tasks_workable_by`, the same condition as a filter.
+    """
+    case = task_case(task)
+    return case is not None and case.is_open and is_member(user, case.team_id)
 
 
 @rules.predicate
@@ -206,7 +221,7 @@ def may_see_task(user, task) -> bool:
 
 
 def tasks_workable_by(user) -> QuerySet[CaseTask]:
-    """The list twin of `is_task_team_member`: open tasks granted to the user's teams."""
+    """The list twin of `is_task_team_member`: open tasks in the queues of the user's teams."""
     from_teams = Q(team_id__in=TeamMembership.objects.filter(user=user).values("team_id"))
     return (
         CaseTask.objects.filter(from_teams, is_open=True)

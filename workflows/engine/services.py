@@ -13,12 +13,8 @@ case whose process row is not locked. Grants are written in bulk (grants.py).
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
-from guardian.models import GroupObjectPermission
-from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from config.errors import ApplicationError, PermissionDenied
@@ -26,16 +22,9 @@ from referrals.models import Referral, ReferralStatus
 from referrals.selectors import referral_route
 
 from .deadlines import deadline_for
-from .grants import groups_grant, groups_revoke
 from .locking import case_lock, case_lock_check, task_lock
 from .models import OPEN_STATUSES, CaseTask
-from .permissions import (
-    SEE_TASK,
-    WORK_TASK,
-    is_member,
-    is_task_region_adviser,
-    is_task_team_member,
-)
+from .permissions import is_member, is_task_region_adviser, is_task_team_member, task_case
 from .registry import step_for
 from .writes import event_record, notify, writes_together
 
@@ -83,7 +72,7 @@ def case_status_record(*, referral: Referral, outcome: str) -> None:
 
 
 def task_referral(task) -> Referral:
-    return task.case.referral
+    return task_case(task).referral
 
 
 def task_check_open(task) -> None:
@@ -95,7 +84,8 @@ def task_check_open(task) -> None:
 
 
 def case_task_open(*, task, referral: Referral, team_kind: str) -> CaseTask:
-    """Record who owns a new human task and grant that team, and only that team, access."""
+    """Record which team's queue a new human task is in: that team, and only that team, may
+    work it (`is_task_team_member` reads this row)."""
     route = referral_route(referral)
     team = route.team(team_kind)
     case_task = CaseTask.objects.create(
@@ -107,7 +97,6 @@ def case_task_open(*, task, referral: Referral, team_kind: str) -> CaseTask:
         stage=task.flow_task.name,
         due_on=deadline_for(task.flow_task.name, timezone.localdate()),
     )
-    groups_grant((WORK_TASK, SEE_TASK), [team.group_id], task)
     case_audit(
         "task.created",
         referral=referral,
@@ -122,11 +111,11 @@ def case_task_open(*, task, referral: Referral, team_kind: str) -> CaseTask:
 
 def _notify_team_of_task(case_task: CaseTask, *, title: str) -> None:
     team = case_task.team
-    recipients = [team.email, *team.members.filter(is_active=True).values_list("email", flat=True)]
     notify(
         kind="task_created",
         dedupe_key=f"task-created:{case_task.task_id}",
-        to=recipients,
+        to=[team.email],
+        teams=[team.pk],
         subject=f"New Prevent task: {title} ({case_task.referral.reference})",
         body=(
             f"A new task, '{title}', for referral {case_task.referral.reference} is waiting for "
@@ -140,10 +129,9 @@ def _notify_team_of_task(case_task: CaseTask, *, title: str) -> None:
 
 
 def _case_task_close(task) -> None:
-    """Out of the queues: one UPDATE, and one DELETE of every team's grant on the task."""
-    if not CaseTask.objects.filter(task=task).update(is_open=False, overdue=False):
-        return  # a complaint step: no team queue row
-    groups_revoke((WORK_TASK, SEE_TASK), None, task)
+    """Out of the queues, and so out of its team's hands: one UPDATE (none for a complaint
+    step, which has no queue row)."""
+    CaseTask.objects.filter(task=task).update(is_open=False, overdue=False)
 
 
 # --- Claiming and assigning -----------------------------------------------------------------
@@ -233,7 +221,11 @@ def task_completion(task, user) -> Iterator[None]:
     and executed. Whoever may complete the step is the caller's to check, before entering.
     """
     task_lock(task)
+    case = task_case(task)
     with writes_together(), task.activation() as activation:
+        process = activation.process
+        if case is not None and getattr(process, "referral_id", None) == case.referral_id:
+            process.referral = case.referral  # the step's own case: the tasks it opens read it
         task_check_open(task)
         if task.owner_id and task.owner_id != user.pk:
             raise ApplicationError(
@@ -268,19 +260,20 @@ def task_complete(*, task, user, stage: str, **detail) -> None:
     if task.flow_task.name != stage:
         raise ApplicationError("This page is for a different task.")
     referral = task_work_check(task=task, user=user)
-    with task_completion(task, user):
-        pass
-    case_audit("task.completed", user=user, referral=referral, obj=task, stage=stage, **detail)
+    with writes_together():  # the completion's event in one INSERT with those of the tasks
+        with task_completion(task, user):
+            pass
+        case_audit("task.completed", user=user, referral=referral, obj=task, stage=stage, **detail)
 
 
 def tasks_move_to(*, referral: Referral, route) -> None:
     """After a transfer, the case's open tasks belong to the new area's teams.
 
     Claimed tasks whose owner is not in the new team go back to the new team's queue. The
-    caller holds the case's process row (case_lock); the queue rows move in one UPDATE per team.
-    Every other grant on the case's tasks is removed: a completed task has none (its team's went
-    when it closed), so nothing of the old area's is left on any task. Completed tasks move to
-    the new area too, keeping the team that did them as history; no rule reads that for access.
+    caller holds the case's process row (case_lock); the queue rows move in one UPDATE per
+    team, and with them who may work each task (`is_task_team_member`). Completed tasks move
+    to the new area too, keeping the team that did them as history; no rule reads that for
+    access.
     """
     case_lock(referral)
     open_tasks = list(
@@ -292,12 +285,9 @@ def tasks_move_to(*, referral: Referral, route) -> None:
     for case_task in open_tasks:
         new_team = route.team(case_task.team.kind)
         task = case_task.task
-        groups_revoke((WORK_TASK, SEE_TASK), None, task)
-        groups_grant((WORK_TASK, SEE_TASK), [new_team.group_id], task)
         if task.owner_id and not is_member(task.owner, new_team.id):
             with task.activation() as activation:
                 activation.unassign()
-        case_task.team = new_team  # for the grants kept below
         moved.setdefault(new_team.pk, []).append(case_task.pk)
     for team_id, pks in moved.items():
         CaseTask.objects.filter(pk__in=pks).update(
@@ -305,17 +295,4 @@ def tasks_move_to(*, referral: Referral, route) -> None:
         )
     CaseTask.objects.filter(referral=referral, is_open=False).update(
         region=route.region, local_authority=route.local_authority
-    )
-    kept = Q(pk__in=[])
-    for case_task in open_tasks:  # now the new teams'
-        kept |= Q(object_pk=str(case_task.task_id), group_id=case_task.team.group_id)
-    _grants_on_tasks(referral).exclude(kept).delete()
-
-
-def _grants_on_tasks(referral: Referral):
-    """The group grants on every task of the case, open or done."""
-    task_ids = CaseTask.objects.filter(referral=referral).values_list("task_id", flat=True)
-    return GroupObjectPermission.objects.filter(
-        content_type=ContentType.objects.get_for_model(Task),
-        object_pk__in=[str(pk) for pk in task_ids],
     )

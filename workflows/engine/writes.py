@@ -4,7 +4,7 @@ A submission or a completion appends several events (the step's, the tasks it op
 routing) and queues several notices. Inside `writes_together` the engine collects them and
 writes them as the operation ends, in the order they were made, still in its transaction: the
 events in one INSERT (`audit_record_many`), the notices in one statement
-(`notifications_queue_many`).
+(`notifications_queue_many`), after one query for the members of every team they go to.
 """
 
 from collections.abc import Iterator
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from compliance.audit import audit_record, audit_record_many
 from notifications.services import notification_queue, notifications_queue_many
+from regions.models import TeamMembership
 
 
 @dataclass
@@ -43,14 +44,34 @@ def writes_together() -> Iterator[_Writes]:
     finally:
         _writes.reset(token)
     audit_record_many(pending.events)
-    notifications_queue_many(pending.notices)
+    notifications_queue_many(_with_members(pending.notices))
+
+
+def _with_members(notices: list[dict]) -> list[dict]:
+    """Each notice's `teams` (team ids) become their active members' addresses in `to`."""
+    team_ids = {team_id for notice in notices for team_id in notice.get("teams", ())}
+    members: dict[int, list[str]] = {}
+    if team_ids:
+        rows = TeamMembership.objects.filter(team_id__in=team_ids, user__is_active=True)
+        for team_id, email in rows.values_list("team_id", "user__email"):
+            members.setdefault(team_id, []).append(email)
+    resolved = []
+    for notice in notices:
+        notice = dict(notice)
+        teams = notice.pop("teams", ())
+        notice["to"] = [*notice["to"], *(a for t in teams for a in members.get(t, []))]
+        resolved.append(notice)
+    return resolved
 
 
 def notify(**notice) -> None:
-    """Queue a notice: with the operation's others when inside `writes_together`."""
+    """Queue a notice: with the operation's others when inside `writes_together`.
+
+    `teams` (ids) adds the active members of those teams to `to`.
+    """
     pending = _writes.get()
     if pending is None:
-        notification_queue(**notice)
+        notification_queue(**_with_members([notice])[0])
     else:
         pending.notices.append(notice)
 

@@ -7,7 +7,7 @@ form, service and page); the rules live in services.py, which pages, the API and
 from viewflow import this
 from viewflow.workflow import flow
 
-from ..engine.locking import process_row_lock
+from ..engine.locking import process_created, process_row_lock
 from ..engine.nodes import human
 from . import hooks
 from .models import ReferralProcess
@@ -119,4 +119,5 @@ class ReferralFlow(flow.Flow):
     def start_referral(self, activation, referral, actor):
         activation.process.referral = referral
         activation.process.save()
+        process_created(activation.process)  # inserted by this transaction: already ours
         return activation.process

@@ -896,7 +896,7 @@ def case_transfer(
     if not is_region_adviser(user, referral):
         raise PermissionDenied()
     problems = Problems()
-    old = route_local_authority(referral.local_authority)
+    old = route_local_authority(referral.local_authority_id)
     new = None
     if problems.check(
         to_local_authority is not None,
