@@ -3,11 +3,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import intake, views
 
 app_name = "api"
 
 router = DefaultRouter()
+router.register("referrals", intake.ReferralViewSet, basename="referral")
 router.register("my-referrals", views.MyReferralViewSet, basename="my-referral")
 router.register("cases", views.CaseViewSet, basename="case")
 router.register("tasks", views.TaskViewSet, basename="task")

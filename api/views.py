@@ -37,11 +37,18 @@ from workflows.engine.selectors import task_for_user
 from workflows.referral.selectors import CaseReader
 
 from . import serializers as s
+from .exceptions import problem
 from .selectors import case_detail_records, cases_for_user, open_tasks_for_user, task_to_complete
 
 
 def _record_read(request, referral: Referral, what: str) -> None:
     case_read_record(user=request.user, referral=referral, what=what, via="api")
+
+
+def _invalid(errors: dict[str, list[str]]) -> Response:
+    """A 400 problem document for answers that failed their checks; nothing was saved."""
+    first = next(iter(errors.values()))[0]
+    return problem(status.HTTP_400_BAD_REQUEST, detail=first, code="invalid", errors=errors)
 
 
 def _form_errors(form) -> dict[str, list[str]]:
@@ -191,9 +198,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         body.is_valid(raise_exception=True)
         assignee = User.objects.filter(email=body.validated_data["assignee"].lower()).first()
         if assignee is None:
-            return Response(
-                {"assignee": ["No user has that email address"]}, status=status.HTTP_400_BAD_REQUEST
-            )
+            return _invalid({"assignee": ["No user has that email address"]})
         services.tasks_assign(
             tasks=[task], assignee=assignee, user=request.user, reason=body.validated_data["reason"]
         )
@@ -236,10 +241,8 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         blank = step.form(task, None, request.user)
         unknown = sorted(set(payload) - blank.json_fields())
         if unknown:
-            errors = {name: ["This task does not take this answer"] for name in unknown}
-            return Response({**errors, "code": "invalid"}, status=status.HTTP_400_BAD_REQUEST)
+            return _invalid({name: ["This task does not take this answer"] for name in unknown})
         form = step.form(task, blank.data_from_json(payload), request.user)
         if not step_complete(step, task, request.user, form):
-            errors = {**_form_errors(form), "code": "invalid"}
-            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+            return _invalid(_form_errors(form))
         return Response(status=status.HTTP_204_NO_CONTENT)

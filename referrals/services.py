@@ -22,9 +22,11 @@ from compliance.services import case_read_record
 from config.classification import MARKED_TEXT_MESSAGE, marking_found
 from config.errors import ApplicationError, PermissionDenied
 from config.references import yearly_reference
+from regions.models import LocalAuthority
 from regions.selectors import (
     Route,
     RoutingError,
+    current_local_authorities,
     local_authority_for_postcode,
     route_local_authority,
 )
@@ -163,6 +165,106 @@ def referral_update_section(*, user, referral: Referral, section: str, data) -> 
             detail={"section": section, "fields": sorted(changes)},
         )
     return locked
+
+
+# The sections of a whole referral sent at once (the API), by the name each has in the
+# document: every journey page that writes the referral, except the local authority, which is
+# a code beside them (needed only when the postcode is not known).
+DOCUMENT_SECTIONS = {
+    "person": "person",
+    "address": "address",
+    "circumstances": "circumstances",
+    "about_you": "about-you",
+    "concern": "concern",
+    "risk_and_needs": "risk-and-needs",
+}
+
+
+def _document_local_authority(
+    problems: list, postcode: str | None, code: str | None
+) -> LocalAuthority | None:
+    """The authority of a document's address, as the journey decides it: from the postcode
+    when it is known (a different code given beside it is refused), else from the code."""
+    known = None
+    if postcode:
+        try:
+            known = local_authority_for_postcode(postcode)
+        except RoutingError as exc:
+            problems.append(("address.postcode", exc.message))
+            return None
+    code = (code or "").strip().upper()
+    if known is not None:
+        if code and code != known.code:
+            problems.append(
+                (
+                    "local_authority",
+                    f"The postcode is in {known.name} ({known.code}): leave the local authority "
+                    "out, or give the right postcode",
+                )
+            )
+        return known
+    if not code:
+        problems.append(
+            (
+                "local_authority",
+                "We could not find the postcode. Give the code of the local authority where "
+                "the person lives, like E09000007",
+            )
+        )
+        return None
+    chosen = current_local_authorities().filter(code=code).first()
+    if chosen is None:
+        problems.append(
+            ("local_authority", f"'{code}' is not a current local authority in England or Wales")
+        )
+    return chosen
+
+
+def referral_draft_from_document(
+    *,
+    user,
+    sections: dict[str, dict],
+    local_authority: str | None = None,
+    declaration_confirmed: bool = False,
+) -> Referral:
+    """A whole referral at once, checked page by page by the journey's own forms: a draft
+    ready to submit, or ApplicationError with every problem, each named `section.field`.
+
+    Runs inside the caller's transaction (the submission's), so nothing is kept if anything
+    is wrong. The same marking refusal, postcode routing and completeness rules apply as on
+    the pages, because they are the same forms.
+    """
+    if not is_referrer(user):
+        raise PermissionDenied("Only referrers can make a referral.")
+    problems: list[tuple[str | None, str]] = []
+    changes: dict = {}
+    for name, slug in DOCUMENT_SECTIONS.items():
+        form = SECTIONS[slug].form_class(data=sections.get(name) or {})
+        if form.is_valid():
+            _refuse_marked_text(form)
+        for field, messages in form.errors.items():
+            where = name if field == "__all__" else f"{name}.{field}"
+            problems.extend((where, str(message)) for message in messages)
+        if not form.errors:
+            changes.update(form.model_changes())
+    if "postcode" in changes:  # an address that failed its own checks has said so already
+        la = _document_local_authority(problems, changes["postcode"], local_authority)
+        if la is not None:
+            changes["local_authority"] = la
+    declaration = DeclarationForm(data={"confirm": "on"} if declaration_confirmed is True else {})
+    if not declaration.is_valid():
+        problems.extend(("declaration_confirmed", str(m)) for m in declaration.errors["confirm"])
+    if problems:
+        raise ApplicationError(errors=problems, code="invalid_referral")
+    referral = Referral.objects.create(created_by=user, **changes)
+    audit_record(
+        actor=user,
+        action="referral.draft_created",
+        obj=referral,
+        role=Role.REFERRER,
+        detail={"via": "api", "sections": sorted(DOCUMENT_SECTIONS)},
+    )
+    return referral
 
 
 def _safe_file_name(name: str) -> str:
@@ -354,11 +456,22 @@ def referral_submission_record(
 
 def referral_receipt(*, user, referral: Referral) -> dict:
     """The referrer's receipt, as `notification_queue`'s arguments: submission queues it with
-    the new tasks' notices, in one statement, and it is sent once the submission commits."""
+    the new tasks' notices, in one statement, and it is sent once the submission commits.
+
+    It goes to the contact address the referral gives for its referrer ("About you": "We will
+    only use this to contact you about this referral"), else to the account that submitted.
+    An organisation's system submits through an account under the reserved `.invalid` domain,
+    which no mail can reach, so its receipt always goes to the referrer the document names.
+    """
+    usable = [
+        address
+        for address in (referral.referrer_email, user.email)
+        if address and not address.lower().endswith(".invalid")
+    ]
     return {
         "kind": "referral_receipt",
         "dedupe_key": f"referral-receipt:{referral.public_id}",
-        "to": [user.email],
+        "to": usable[:1],
         "subject": f"Prevent referral received: {referral.reference}",
         "body": _receipt_body(referral),
         "case_reference": referral.reference,

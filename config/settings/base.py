@@ -369,19 +369,35 @@ TASK_DEADLINES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Organisations' systems: bearer tokens of their API clients (api/models.py).
+        "api.authentication.ApiTokenAuthentication",
+        # People: the session they signed in to the pages with.
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
         # A session still waiting for its second factor reaches no endpoint.
-        "accounts.permissions.SecondFactorVerified",
+        "api.authentication.SecondFactorOrToken",
+        # A token reaches only the endpoints that name one of its client's scopes.
+        "api.authentication.ClientScopes",
     ],
+    # Per API client and per person, counted on the shared cache (CACHE_URL in production).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "api.authentication.ClientRateThrottle",
+        "api.authentication.PersonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "client": env("API_CLIENT_RATE", default="300/min"),
+        "user": env("API_PERSON_RATE", default="600/min"),
+    },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
 }
+# How long a new API client token lasts before it must be rotated.
+API_TOKEN_LIFETIME_DAYS = env.int("API_TOKEN_LIFETIME_DAYS", default=365)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Prevent referrals API",
     "VERSION": "1.0.0",

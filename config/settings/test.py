@@ -8,6 +8,11 @@ from .base import DATABASES, VAR_DIR, env
 SECRET_KEY = env("SECRET_KEY", default="test-only-not-a-secret")  # noqa: S105
 AUDIT_CHAIN_KEY = env("AUDIT_CHAIN_KEY", default="test-only-audit-chain-key")  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Throttles out of the way of tests that make many requests; the throttle tests set their own.
+REST_FRAMEWORK = {  # noqa: F405
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_THROTTLE_RATES": {"client": "100000/min", "user": "100000/min"},
+}
 # In memory for the test process; a Celery worker process started by the integration tests
 # writes files instead, so the tests can count what it sent.
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")

@@ -16,7 +16,11 @@ def client_for(user) -> APIClient:
 
 
 def test_anonymous_is_refused(db):
-    assert APIClient().get("/api/v1/cases/").status_code == 403
+    response = APIClient().get("/api/v1/cases/")
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/problem+json"
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+    assert response.json()["code"] == "not_authenticated"
 
 
 def test_schema_is_published(people):
@@ -79,13 +83,13 @@ def test_claim_and_complete_through_the_api(people, referral):
     assert claimed.status_code == 200 and claimed.json()["owner"] == people.police.email
     again = client_for(people.police2).post(f"/api/v1/tasks/{task.pk}/claim/")
     assert again.status_code == 400
-    assert "already been claimed" in again.json()["non_field_errors"][0]
+    assert "already been claimed" in again.json()["errors"]["non_field_errors"][0]
     assert client.post(f"/api/v1/tasks/{task.pk}/complete/", {}).status_code == 204
     deconfliction = open_task(referral, "police_deconfliction")
     bad = client.post(
         f"/api/v1/tasks/{deconfliction.pk}/complete/", {"outcome": "maybe"}, format="json"
     )
-    assert bad.status_code == 400 and "outcome" in bad.json()
+    assert bad.status_code == 400 and "outcome" in bad.json()["errors"]
     assert not Deconfliction.objects.exists()
     good = client.post(
         f"/api/v1/tasks/{deconfliction.pk}/complete/", {"outcome": "no_conflict"}, format="json"
@@ -108,17 +112,19 @@ def test_completing_a_task_answers_every_problem_at_once_as_the_page_does(people
     response = client_for(people.la).post(url, partly, format="json")
     assert response.status_code == 400
     body = response.json()
-    assert body.pop("code") == "invalid"
-    assert body == {
+    assert body["code"] == "invalid" and body["type"] == "/api/problems/invalid"
+    assert body["status"] == 400 and body["title"] == "Bad Request"
+    assert response["Content-Type"] == "application/problem+json"
+    assert body["errors"] == {
         "education": ["Enter the result of the education check"],
         "health": ["Enter the result of the health check"],
         "domestic_abuse_result": ["The domestic-abuse check is mandatory: select its result"],
         "domestic_abuse_notes": ["Record what was checked for domestic abuse and what was found"],
     }
     client.force_login(people.la)
-    assert error_summary(client.post(f"/tasks/{task.pk}/", partly)) == body
+    assert error_summary(client.post(f"/tasks/{task.pk}/", partly)) == body["errors"]
     empty = client_for(people.la).post(url, {}, format="json").json()
-    assert set(empty) == {*body, "social_care", "code"}
+    assert set(empty["errors"]) == {*body["errors"], "social_care"}
     assert not SafeguardingChecks.objects.filter(referral=referral).exists()
     assert open_task(referral, "la_safeguarding_checks").status != "DONE"
 
@@ -145,7 +151,7 @@ def test_adviser_assigns_through_the_api(people, referral):
     wrong_team = client_for(people.adviser).post(
         f"/api/v1/tasks/{task.pk}/assign/", {"assignee": people.police.email}
     )
-    assert wrong_team.status_code == 400 and "assignee" in wrong_team.json()
+    assert wrong_team.status_code == 400 and "assignee" in wrong_team.json()["errors"]
 
 
 @pytest.mark.parametrize("path", ["/api/v1/cases/", "/api/v1/tasks/"])

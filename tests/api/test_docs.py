@@ -11,7 +11,7 @@ from tests.config.test_headers import assert_strict_policy
 
 def test_anonymous_gets_no_schema(db):
     response = Client().get("/api/schema/")
-    assert response.status_code == 403
+    assert response.status_code == 401
     assert b"/api/v1/" not in response.content
 
 

@@ -264,7 +264,7 @@ def test_the_api_answers_every_problem_as_the_page_does(client, answers, expecte
     task = complaint_open_task(complaint, "triage")
     response = _api(officer).post(f"/api/v1/tasks/{task.pk}/complete/", answers, format="json")
     assert response.status_code == 400
-    api_errors = {name: messages for name, messages in response.json().items() if name != "code"}
+    api_errors = response.json()["errors"]
 
     _signed_in(client, officer)
     page_answers = {

@@ -119,7 +119,7 @@ def test_the_api_assignee_must_be_an_email_address(people, referral):
             f"/api/v1/tasks/{task.pk}/assign/", {"assignee": assignee}, format="json"
         )
         assert response.status_code == 400, assignee
-        assert "assignee" in response.json()
+        assert "assignee" in response.json()["errors"]
 
 
 def test_the_api_assignment_reason_has_the_pages_limit_and_never_reaches_the_audit(
@@ -133,7 +133,7 @@ def test_the_api_assignment_reason_has_the_pages_limit_and_never_reaches_the_aud
         format="json",
     )
     assert response.status_code == 400
-    assert response.json() == {"reason": ["Reason must be 200 characters or fewer"]}
+    assert response.json()["errors"] == {"reason": ["Reason must be 200 characters or fewer"]}
     assert AuditEvent.objects.count() == before
 
 
@@ -143,7 +143,7 @@ def test_a_two_megabyte_note_is_refused_by_the_api(people, referral):
         f"/api/v1/tasks/{task.pk}/complete/", {"note": "n" * 2_000_000}, format="json"
     )
     assert response.status_code == 400
-    assert response.json()["note"] == ["Notes must be 10,000 characters or fewer"]
+    assert response.json()["errors"]["note"] == ["Notes must be 10,000 characters or fewer"]
     assert not AuditEvent.objects.filter(action="task.completed").exists()
 
 
@@ -202,7 +202,7 @@ def test_an_overlong_answer_beside_valid_ones_is_a_field_error(client, people, r
         f"/api/v1/tasks/{task.pk}/complete/", answers, format="json"
     )
     assert response.status_code == 400
-    assert response.json()["notes"] == ["Notes must be 10,000 characters or fewer"]
+    assert response.json()["errors"]["notes"] == ["Notes must be 10,000 characters or fewer"]
     client.force_login(people.police)
     page = client.post(f"/tasks/{task.pk}/", answers)
     assert page.status_code == 200

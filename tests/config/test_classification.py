@@ -104,7 +104,7 @@ def test_the_api_refuses_a_marked_answer_with_the_same_message(people, referral)
         format="json",
     )
     assert response.status_code == 400
-    assert response.json()["notes"] == [MARKED_TEXT_MESSAGE]
+    assert response.json()["errors"]["notes"] == [MARKED_TEXT_MESSAGE]
     assert not Deconfliction.objects.exists()
 
 
@@ -118,7 +118,7 @@ def test_the_api_refuses_a_marked_assignment_reason(people, referral):
         format="json",
     )
     assert response.status_code == 400
-    assert response.json() == {"reason": [MARKED_TEXT_MESSAGE]}
+    assert response.json()["errors"] == {"reason": [MARKED_TEXT_MESSAGE]}
     assert open_task(referral, "police_acknowledge").owner is None
 
 

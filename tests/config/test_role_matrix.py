@@ -140,6 +140,8 @@ MATRIX: dict[str, Access] = {
     "api:api-root": page(SIGNED_IN),
     "api:schema": page(SIGNED_IN),
     "api:docs": page(SIGNED_IN),
+    "api:referral-list": page("referrer", "referrer"),  # a POST with no body: a 400 problem
+    "api:referral-detail": scoped("referrer"),
     "api:my-referral-list": page(SIGNED_IN),
     "api:my-referral-detail": scoped("referrer"),
     "api:case-list": page(SIGNED_IN),
@@ -473,6 +475,7 @@ ADMIN_READ_ONLY = {
     "axes_accesslog": {"add"},
     "axes_accessfailurelog": {"add"},
     "notifications_notification": {"add", "delete"},
+    "api_apiclient": {"delete"},  # revoked, never deleted: the audit trail names the client
     **dict.fromkeys(
         (
             "compliance_auditevent",

@@ -969,16 +969,14 @@ def test_api_adoption_answers_400_with_every_message(chair, at_channel):
     task = open_task(at_channel, "adoption_decision")
     response = api_complete(chair, task, {"rationale": "  "})
     assert response.status_code == 400
-    body = response.json()
+    body = response.json()["errors"]
     assert body["adopt"] == ["Select whether the panel adopts the case"]
     assert body["rationale"] == ["Give the panel's rationale"]
     assert not ChannelDecision.objects.exists()
     refused = api_complete(chair, task, {"adopt": "perhaps", "rationale": "Agreed"})
     assert refused.status_code == 400
-    assert refused.json() == {
-        "adopt": ["Select whether the panel adopts the case"],
-        "code": "invalid",
-    }
+    assert refused.json()["errors"] == {"adopt": ["Select whether the panel adopts the case"]}
+    assert refused.json()["code"] == "invalid"
     assert api_complete(chair, task, {"adopt": False, "rationale": "Below"}).status_code == 204
     assert ChannelDecision.objects.get().result == ChannelDecision.Result.NOT_ADOPTED
 
@@ -991,8 +989,7 @@ def test_api_under_18_consent_answers_400_with_the_parents_messages(people, chai
     person = {"person_given": True, "person_on": today, "person_how": "phone"}
     response = api_complete(people.panel, task, person)
     assert response.status_code == 400
-    body = response.json()
-    assert {name: body[name] for name in body if name != "code"} == {
+    assert response.json()["errors"] == {
         "parent_name": ["The person is under 18: enter the parent's or guardian's name"],
         "parent_given": ["The person is under 18: select whether a parent or guardian consents"],
         "parent_on": ["Enter the date consent was given or refused"],
@@ -1032,8 +1029,7 @@ def test_api_support_plan_answers_400_with_every_intervention_message(
         },
     )
     assert response.status_code == 400
-    body = response.json()
-    assert {name: body[name] for name in body if name != "code"} == {
+    assert response.json()["errors"] == {
         "summary": ["Summarise the support plan"],
         "intervention-1-description": ["Describe the intervention"],
         "intervention-2-kind": ["Select the kind of intervention"],
@@ -1041,7 +1037,9 @@ def test_api_support_plan_answers_400_with_every_intervention_message(
     }
     empty = api_complete(people.panel, task, {"summary": "Plan", "interventions": []})
     assert empty.status_code == 400
-    assert empty.json()["interventions"] == ["Add at least one intervention to the support plan"]
+    assert empty.json()["errors"]["interventions"] == [
+        "Add at least one intervention to the support plan"
+    ]
     assert not SupportPlan.objects.exists() and not Intervention.objects.exists()
     done = api_complete(
         people.panel,
@@ -1068,7 +1066,7 @@ def test_api_support_plan_answers_400_with_every_intervention_message(
 def test_api_panel_review_answers_400_with_every_message(people, in_support):
     response = api_complete(people.panel, open_task(in_support, "panel_review"), {})
     assert response.status_code == 400
-    body = response.json()
+    body = response.json()["errors"]
     assert body["progress"] == ["Describe the progress made"]
     assert body["risk"] == ["Select the current risk level"]
     assert body["recommendation"] == ["Select whether support continues or the case exits"]
@@ -1085,7 +1083,7 @@ def test_api_post_exit_review_answers_400_with_every_message(people, chair, in_s
     task = open_task(in_support, "post_exit_review_6")
     response = api_complete(people.panel, task, {"assessment": ""})
     assert response.status_code == 400
-    body = response.json()
+    body = response.json()["errors"]
     assert body["assessment"] == ["Record the review's assessment"]
     assert body["concern"] == ["Select whether the review raises a concern"]
     done = api_complete(people.panel, task, {"assessment": "Stable", "concern": False})

@@ -52,7 +52,7 @@ def test_api_completes_a_referral_task_with_the_page_validation(people, referral
     page = _page_errors(people.police, task)
     assert refused.status_code == 400
     assert page == {"outcome": ["Select the outcome of the deconfliction check"]}
-    assert {k: v for k, v in refused.json().items() if k != "code"} == page
+    assert refused.json()["errors"] == page
     assert not Deconfliction.objects.filter(referral=referral).exists()
     done = api(people.police).post(
         f"/api/v1/tasks/{task.pk}/complete/",
@@ -70,7 +70,7 @@ def test_api_refuses_answers_the_step_does_not_take(people, referral):
         f"/api/v1/tasks/{task.pk}/complete/", {"outcome": "channel"}, format="json"
     )
     assert response.status_code == 400
-    assert "outcome" in response.json()
+    assert "outcome" in response.json()["errors"]
     assert Task.objects.get(pk=task.pk).status != "DONE"
 
 
@@ -108,7 +108,7 @@ def test_api_completes_a_complaint_step_and_only_for_the_unit(people, db):
         f"/api/v1/tasks/{task.pk}/complete/", {"in_scope": False}, format="json"
     )
     assert missing.status_code == 400
-    assert missing.json()["rationale"] == ["Give the reason for your decision"]
+    assert missing.json()["errors"]["rationale"] == ["Give the reason for your decision"]
     done = api(officer).post(
         f"/api/v1/tasks/{task.pk}/complete/",
         {

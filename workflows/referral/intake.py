@@ -9,7 +9,11 @@ from django.db import transaction
 
 from config.errors import ApplicationError
 from referrals.models import Referral
-from referrals.services import referral_receipt, referral_submission_record
+from referrals.services import (
+    referral_draft_from_document,
+    referral_receipt,
+    referral_submission_record,
+)
 
 from ..engine.writes import writes_together
 from .flows import ReferralFlow
@@ -38,3 +42,24 @@ def referral_submit(*, user, referral: Referral, declaration_confirmed: bool) ->
         referral_process_start(referral=submitted, actor=user)
         writes.notices.append(referral_receipt(user=user, referral=submitted))
     return submitted
+
+
+def referral_submit_document(
+    *,
+    user,
+    sections: dict[str, dict],
+    local_authority: str | None = None,
+    declaration_confirmed: bool,
+) -> Referral:
+    """A whole referral in one go (the API): checked by the journey's forms, then submitted
+    exactly as the journey's final page submits a draft, all in one transaction."""
+    with transaction.atomic():
+        draft = referral_draft_from_document(
+            user=user,
+            sections=sections,
+            local_authority=local_authority,
+            declaration_confirmed=declaration_confirmed,
+        )
+        return referral_submit(
+            user=user, referral=draft, declaration_confirmed=declaration_confirmed
+        )
