@@ -29,6 +29,7 @@ install: $(STAMP) $(NODE_STAMP)
 migrate: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_regions
+	$(PY) manage.py load_postcodes
 
 demo: migrate
 	$(PY) manage.py demo_data

@@ -88,7 +88,11 @@ def build(password: str | None = None) -> DemoUsers:
     users = DemoUsers(password=password or secrets.token_urlsafe(12))
     for code_pc, code in DEMO_POSTCODES.items():
         Postcode.objects.update_or_create(
-            postcode=code_pc, defaults={"local_authority": LocalAuthority.objects.get(code=code)}
+            postcode=code_pc,
+            defaults={
+                "country": Postcode.Country.ENGLAND,
+                "local_authority": LocalAuthority.objects.get(code=code),
+            },
         )
     for region_slug, areas in DEMO_AREAS.items():
         route = route_local_authority(areas[0][0])

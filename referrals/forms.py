@@ -138,6 +138,8 @@ class LocalAuthorityForm(SectionForm):
         label="Which local authority area does the person live in?",
         queryset=current_local_authorities(),
         empty_label="Choose a local authority",
+        # Enhanced into an autocomplete by static/app/autocomplete.js; a plain select without it.
+        widget=forms.Select(attrs={"class": "app-autocomplete"}),
         help_text="We could not find the postcode you gave. Choose the council area where the "
         "person lives.",
         error_messages={

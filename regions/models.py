@@ -55,16 +55,38 @@ class LocalAuthority(models.Model):
 
 
 class Postcode(models.Model):
-    """A full postcode and the local authority district it lies in (ONS Postcode Directory).
+    """A postcode of the ONS Postcode Directory and the local authority district it lies in.
 
-    Only postcodes present here are mapped; any other postcode makes the journey ask for the
-    local authority rather than guess.
+    Postcodes outside England and Wales are kept, without an authority, so that those in
+    postcode areas shared with England (CA6 is partly in Scotland, TD15 in England) are refused
+    or routed by where they are rather than by their area's letters.
     """
+
+    class Country(models.TextChoices):
+        # The first letter of ONS area codes.
+        ENGLAND = "E", "England"
+        WALES = "W", "Wales"
+        SCOTLAND = "S", "Scotland"
+        NORTHERN_IRELAND = "N", "Northern Ireland"
+        CHANNEL_ISLANDS = "L", "Channel Islands"
+        ISLE_OF_MAN = "M", "Isle of Man"
 
     postcode = models.CharField(
         max_length=8, primary_key=True, help_text="Normalised, e.g. 'SW1A 2AA'"
     )
-    local_authority = models.ForeignKey(LocalAuthority, on_delete=models.CASCADE, related_name="+")
+    country = models.CharField(max_length=1, choices=Country.choices)
+    local_authority = models.ForeignKey(
+        LocalAuthority, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(country__in=["E", "W"], local_authority__isnull=False)
+                | (~models.Q(country__in=["E", "W"]) & models.Q(local_authority__isnull=True)),
+                name="postcode_authority_only_in_england_and_wales",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.postcode

@@ -85,16 +85,23 @@ def postcode_area(postcode: str) -> str:
 def local_authority_for_postcode(postcode: str) -> LocalAuthority | None:
     """The current local authority for a postcode, or None when the postcode is not known.
 
-    Raises RoutingError for postcodes outside England and Wales.
+    Raises RoutingError for postcodes outside England and Wales. The directory decides where
+    it knows the postcode (TD15 is in Northumberland, CA6 5AA in Scotland); otherwise the
+    postcode's area does.
     """
     normalised = normalise_postcode(postcode)
-    if postcode_area(normalised) in OUT_OF_SCOPE_AREAS:
-        raise RoutingError(OUT_OF_SCOPE_MESSAGE, field="postcode", code="out_of_scope")
     row = (
         Postcode.objects.select_related("local_authority__successor")
         .filter(postcode=normalised)
         .first()
     )
+    out_of_scope = (
+        row.local_authority_id is None
+        if row is not None
+        else postcode_area(normalised) in OUT_OF_SCOPE_AREAS
+    )
+    if out_of_scope:
+        raise RoutingError(OUT_OF_SCOPE_MESSAGE, field="postcode", code="out_of_scope")
     if row is None:
         return None
     la = row.local_authority

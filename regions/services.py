@@ -1,16 +1,23 @@
 """Writes for regions: loading the reference data and managing team membership."""
 
 import csv
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
 from pathlib import Path
 
 from django.contrib.auth.models import Group
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.db.models import Count
 from django.utils.text import slugify
 
 from compliance.audit import audit_record
 
-from .models import CTRegion, LocalAuthority, PoliceForceArea, Team, TeamMembership
+from .directory import DISTRIBUTION as DIRECTORY
+from .directory import directory_files, directory_read
+from .models import CTRegion, LocalAuthority, PoliceForceArea, Postcode, Team, TeamMembership
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -100,6 +107,116 @@ def regions_load() -> dict[str, int]:
         "aliases": LocalAuthority.objects.filter(successor__isnull=False).count(),
         "teams": Team.objects.count(),
     }
+
+
+POSTCODE_BATCH = 10_000
+IN_ENGLAND_AND_WALES = {Postcode.Country.ENGLAND, Postcode.Country.WALES}
+
+
+@dataclass
+class PostcodesLoaded:
+    """What a postcode load wrote, and what the table holds after it."""
+
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unplaced: int = 0  # no district in the directory
+    unmatched: int = 0  # a district code the service does not know
+    unmatched_codes: set[str] = field(default_factory=set)
+    by_country: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def postcodes(self) -> int:
+        return sum(self.by_country.values())
+
+
+def _batches(items: Iterable, size: int = POSTCODE_BATCH) -> Iterable[list]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _authority_ids_by_directory_code() -> dict[str, int]:
+    """Every district code the directory may use, current or abolished, to its row's id.
+
+    Abolished districts are aliases whose successor routing follows; codes ONS has issued to
+    an authority the service knows by its earlier code (Barnsley and Sheffield, recoded after
+    their 2024 boundary change) map to that authority.
+    """
+    ids = dict(LocalAuthority.objects.values_list("code", "id"))
+    for row in _read("lad_recodings_2024.csv"):
+        ids[row["directory_code"]] = ids[row["service_code"]]
+    return ids
+
+
+@transaction.atomic
+def postcodes_load(
+    *,
+    letters: Iterable[str] | None = None,
+    postcodes: Collection[str] | None = None,
+    progress: Callable[[str, int, int, PostcodesLoaded], None] | None = None,
+) -> PostcodesLoaded:
+    """Load (or refresh) the ONS Postcode Directory into `Postcode`, one letter at a time.
+
+    Only the differences are written, so a second run changes nothing, and one transaction
+    means the routing never sees half a refresh. `letters` limits the load (and any deletion)
+    to postcodes beginning with those letters, and `postcodes` to a sample of normalised
+    postcodes (what the tests load). Postcodes ONS could not place in a district,
+    and any in a district code the service does not know, are left out: the journey then asks
+    for the local authority. `progress(letter, done, of, counts)` is called after each letter.
+    """
+    files = directory_files()
+    if not files:
+        raise ImproperlyConfigured(f"{DIRECTORY} has no postcode files: reinstall it")
+    if postcodes is not None:
+        postcodes = set(postcodes)
+        letters = {postcode[0] for postcode in postcodes}
+    if letters is not None:
+        files = {letter: files[letter] for letter in sorted({x.upper() for x in letters})}
+    authority_ids = _authority_ids_by_directory_code()
+    loaded = PostcodesLoaded()
+    for done, (letter, path) in enumerate(files.items(), start=1):
+        wanted: dict[str, tuple[str, int | None]] = {}
+        for postcode, code in directory_read(path):
+            if postcodes is not None and postcode not in postcodes:
+                continue
+            if code is None:
+                loaded.unplaced += 1
+            elif code[0] not in IN_ENGLAND_AND_WALES:
+                wanted[postcode] = (code[0], None)
+            elif code in authority_ids:
+                wanted[postcode] = (code[0], authority_ids[code])
+            else:
+                loaded.unmatched += 1
+                loaded.unmatched_codes.add(code)
+        rows = Postcode.objects.filter(postcode__startswith=letter)
+        if postcodes is not None:
+            rows = rows.filter(postcode__in=postcodes)
+        existing = {
+            postcode: (country, la_id)
+            for postcode, country, la_id in rows.values_list(
+                "postcode", "country", "local_authority_id"
+            )
+        }
+        changed = {pc for pc, row in wanted.items() if pc in existing and existing[pc] != row}
+        gone = [pc for pc in existing if pc not in wanted]
+        for batch in _batches([*changed, *gone]):
+            Postcode.objects.filter(postcode__in=batch).delete()
+        for batch in _batches(
+            Postcode(postcode=pc, country=country, local_authority_id=la_id)
+            for pc, (country, la_id) in wanted.items()
+            if pc not in existing or pc in changed
+        ):
+            Postcode.objects.bulk_create(batch)
+        loaded.created += len(wanted) - len(existing) + len(gone)
+        loaded.updated += len(changed)
+        loaded.deleted += len(gone)
+        if progress is not None:
+            progress(letter, done, len(files), loaded)
+    loaded.by_country = dict(
+        Postcode.objects.order_by().values_list("country").annotate(n=Count("pk"))
+    )
+    return loaded
 
 
 @transaction.atomic

@@ -34,7 +34,11 @@ PASSWORD = "correct horse battery staple"
 def postcodes_load() -> None:
     for postcode, code in POSTCODES.items():
         Postcode.objects.update_or_create(
-            postcode=postcode, defaults={"local_authority": LocalAuthority.objects.get(code=code)}
+            postcode=postcode,
+            defaults={
+                "country": Postcode.Country.ENGLAND,
+                "local_authority": LocalAuthority.objects.get(code=code),
+            },
         )
 
 

@@ -188,10 +188,15 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
-# GOV.UK Frontend comes from its npm package (installed by `make`), served under its own prefix.
+# GOV.UK Frontend and GOV.UK's accessible autocomplete come from their npm packages (installed
+# by `make`), each served under its own prefix (the autocomplete's built files only).
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("govuk-frontend", BASE_DIR / "node_modules" / "govuk-frontend"),
+    (
+        "accessible-autocomplete",
+        BASE_DIR / "node_modules" / "accessible-autocomplete" / "dist",
+    ),
 ]
 
 # Uploaded attachments live outside the web root and are only served by a permission-checked view.

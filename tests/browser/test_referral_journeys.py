@@ -8,6 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from referrals.models import Attachment, Referral, ReferralStatus
+from regions.models import LocalAuthority
 from tests.factories import ReferrerFactory, SubmittedReferralFactory
 from tests.referrals import files
 
@@ -184,8 +185,18 @@ def test_referrer_sees_validation_errors_and_fixes_them(page, axe, sign_in):
     _continue(page)
     expect(summary).to_contain_text("Select the local authority where the person lives")
     axe()
-    page.get_by_label("Which local authority area does the person live in?").select_option(
-        label="Camden"
+    # The select is enhanced into GOV.UK's accessible autocomplete: type, then pick.
+    local_authority = page.get_by_role(
+        "combobox", name="Which local authority area does the person live in?"
+    )
+    expect(page.locator("select.app-autocomplete")).to_be_hidden()
+    local_authority.fill("camd")
+    expect(page.get_by_role("option")).to_have_text(["Camden"])
+    axe()
+    page.get_by_role("option", name="Camden").click()
+    expect(local_authority).to_have_value("Camden")
+    expect(page.locator("select.app-autocomplete")).to_have_value(
+        str(LocalAuthority.objects.get(code="E09000007").pk)
     )
     _continue(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("The person's circumstances")

@@ -3,9 +3,11 @@
 Each bad answer gets a clear, specific message and leaves the draft exactly as it was.
 """
 
+import re
 from datetime import timedelta
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.forms.models import model_to_dict
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +15,9 @@ from django.utils import timezone
 from config.forms import GovukDateField
 from referrals import services
 from referrals.models import Referral
+from regions.models import LocalAuthority
+from regions.selectors import route_local_authority
+from regions.services import postcodes_load
 from tests.factories import EmptyDraftReferralFactory
 
 from .pages import valid_pages
@@ -280,3 +285,46 @@ def test_view_shows_error_summary_and_inline_errors(referrer_client, draft):
     assert '<a href="#id_date_of_birth-day">Date of birth must be a real date</a>' in html
     assert 'id="id_date_of_birth-error" class="govuk-error-message"' in html
     assert 'value="31"' in html, "answers are shown again so they can be corrected"
+
+
+def test_a_real_postcode_from_the_directory_routes_without_asking(referrer_client, draft):
+    postcodes_load(postcodes=["LS1 1UR"])  # Leeds, not one of the fixtures' postcodes
+    data = {**valid_pages()["address"], "town": "Leeds", "postcode": "ls11ur"}
+
+    response = referrer_client.post(
+        reverse("referrals:section", args=[draft.public_id, "address"]), data
+    )
+
+    draft.refresh_from_db()
+    assert draft.postcode == "LS1 1UR"
+    assert (draft.local_authority.code, draft.local_authority.name) == ("E08000035", "Leeds")
+    assert response["Location"] == reverse(
+        "referrals:section", args=[draft.public_id, "circumstances"]
+    )
+    assert route_local_authority(draft.local_authority).region.name == "North East"
+
+
+def test_the_local_authority_list_is_a_plain_select_without_javascript(referrer_client, draft):
+    draft.postcode = "NW1 9ZZ"
+    draft.save(update_fields=["postcode"])
+    la_page = reverse("referrals:section", args=[draft.public_id, "local-authority"])
+
+    html = referrer_client.get(la_page).content.decode()
+
+    select = re.search(
+        r'<select class="govuk-select app-autocomplete"[^>]*>(.*?)</select>', html, re.S
+    )
+    assert select and 'name="local_authority"' in select.group(0)
+    assert select.group(1).count("<option") == 318 + 1  # and "Choose a local authority"
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.S)
+    assert all('src="/static/' in attrs and not body.strip() for attrs, body in scripts)
+    assert '<script src="/static/accessible-autocomplete/accessible-autocomplete.min.js">' in html
+    for asset in ("accessible-autocomplete/accessible-autocomplete.min.js", "app/autocomplete.js"):
+        assert finders.find(asset), asset
+
+    cardiff = LocalAuthority.objects.get(code="W06000015")
+    response = referrer_client.post(la_page, {"local_authority": str(cardiff.pk)})
+
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.local_authority == cardiff

@@ -246,7 +246,9 @@ def test_an_unknown_but_valid_english_or_welsh_postcode_gives_none(postcode):
 
 def test_a_known_postcode_gives_its_current_local_authority():
     Postcode.objects.create(
-        postcode="NW1 2DB", local_authority=LocalAuthority.objects.get(code="E09000007")
+        postcode="NW1 2DB",
+        country="E",
+        local_authority=LocalAuthority.objects.get(code="E09000007"),
     )
 
     assert local_authority_for_postcode("nw12db").code == "E09000007"
@@ -254,7 +256,9 @@ def test_a_known_postcode_gives_its_current_local_authority():
 
 def test_a_postcode_recorded_against_an_abolished_district_gives_its_successor():
     Postcode.objects.create(
-        postcode="HP20 1UA", local_authority=LocalAuthority.objects.get(code="E07000004")
+        postcode="HP20 1UA",
+        country="E",
+        local_authority=LocalAuthority.objects.get(code="E07000004"),
     )
 
     la = local_authority_for_postcode("HP20 1UA")
