@@ -149,7 +149,7 @@ def test_adviser_assigns_through_the_api(people, referral):
 
 
 @pytest.mark.parametrize("path", ["/api/v1/cases/", "/api/v1/tasks/"])
-def test_list_query_counts_do_not_grow(people, django_assert_num_queries, path):
+def test_list_query_counts_do_not_grow(people, path):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -162,5 +162,5 @@ def test_list_query_counts_do_not_grow(people, django_assert_num_queries, path):
         submit_referral(people.referrer)
     with CaptureQueriesContext(connection) as many:
         response = client.get(path)
-    assert response.json()["count"] == 9
+    assert len(response.json()["results"]) == 9
     assert len(many) == len(few)
