@@ -67,6 +67,7 @@ class MyReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     serializer_class = s.MyReferralSerializer
     lookup_field = "public_id"
     lookup_value_converter = "uuid"
+    cursor_ordering = "-pk"  # newest first (api/pagination.py)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
@@ -109,6 +110,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     lookup_field = "public_id"
     lookup_value_converter = "uuid"
     filterset_class = CaseFilter
+    cursor_ordering = "-pk"  # newest first (api/pagination.py)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -158,6 +160,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     # The router matches this regex: an id is 1-18 ASCII digits (it fits the 64-bit column);
     # anything else ("abc", "-1", full-width digits) is a 404 before any view runs.
     lookup_value_regex = "[0-9]{1,18}"
+    cursor_ordering = "pk"  # oldest first (api/pagination.py)
     # The router also routes `.json` suffixes, whose `format` every action must accept.
 
     def get_queryset(self):

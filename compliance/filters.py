@@ -4,12 +4,15 @@ from datetime import date, datetime, time, timedelta
 
 import django_filters
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from config.forms import GovukDateField
 
 from .models import AuditEvent
 
 
+@extend_schema_field(OpenApiTypes.DATE)  # the API passes an ISO date under the field's name
 class GovukDateFilter(django_filters.Filter):
     field_class = GovukDateField
 

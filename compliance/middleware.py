@@ -1,4 +1,5 @@
-"""Every refused request for a case object is recorded, whichever page or endpoint refused it.
+"""Every refused request for a case object (or the audit trail) is recorded, whichever page
+or endpoint refused it.
 
 A case page, task page, document, Channel page, meeting, intervention, complaint page or API
 endpoint refuses in many ways: `Http404` from a lookup narrowed to what the user may see,
@@ -35,9 +36,18 @@ CASE_OBJECT_PARAMETERS = {
 }
 # The API's router names a task `pk` (its cases and referrals go by `public_id`).
 API_OBJECT_PARAMETERS = {"pk": "task"}
+# URLs that name no object yet guard one: the audit trail itself, on its pages and the API.
+AUDIT_TRAIL_URLS = (
+    "compliance:audit",
+    "compliance:audit_export",
+    "compliance:case_readers",
+    "api:audit-event-list",
+    "api:audit-event-export",
+)
+GUARDED_URLS = dict.fromkeys(AUDIT_TRAIL_URLS, ("audit_trail", "events"))
 # URL parameters that name no object of their own: a page of an object named beside them.
 # The password-reset link's parts name an account, never a case object.
-NOT_OBJECT_PARAMETERS = {"slug", "step", "format", "path", "uidb64", "token"}
+NOT_OBJECT_PARAMETERS = {"slug", "step", "format", "path", "uidb64", "token", "postcode"}
 
 
 def refused_object(request: HttpRequest) -> tuple[str, str, dict[str, str]] | None:
@@ -49,6 +59,9 @@ def refused_object(request: HttpRequest) -> tuple[str, str, dict[str, str]] | No
     match = getattr(request, "resolver_match", None)
     if match is None or "admin" in match.namespaces:
         return None
+    if match.view_name in GUARDED_URLS:
+        kind, key = GUARDED_URLS[match.view_name]
+        return kind, key, {kind: key}
     declared = dict(CASE_OBJECT_PARAMETERS)
     if "api" in match.namespaces:
         declared.update(API_OBJECT_PARAMETERS)

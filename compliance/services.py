@@ -56,6 +56,20 @@ def _primary_role(user) -> str:
     return next((role.value for role in Role if user.has_role(role)), "")
 
 
+@transaction.atomic
+def audit_exported(*, user, filters: dict[str, str], via: str = "") -> AuditEvent:
+    """Record that an officer of the unit took a copy of the trail, and with which filters,
+    before the first row goes out (the export then carries its own event)."""
+    if not is_compliance_officer(user):
+        raise PermissionDenied()
+    detail: dict[str, Any] = {"filters": filters}
+    if via:
+        detail["via"] = via
+    return audit_record(
+        actor=user, action="audit.exported", role=UNIT_ROLE, team=UNIT_NAME, detail=detail
+    )
+
+
 def _access_teams(user, referral) -> str:
     """The user's teams that the workflow has given sight of this case (one query)."""
     names = (

@@ -3,7 +3,7 @@
 import re
 from dataclasses import dataclass
 
-from django.db.models import Q, Subquery
+from django.db.models import Q, QuerySet, Subquery
 
 from config.errors import ApplicationError
 
@@ -110,6 +110,24 @@ def local_authority_for_postcode(postcode: str) -> LocalAuthority | None:
 
 def current_local_authorities():
     return LocalAuthority.objects.filter(successor__isnull=True).order_by("name")
+
+
+# --- Reference data, as published by the API ---------------------------------------------------
+
+
+def regions_all() -> QuerySet[CTRegion]:
+    return CTRegion.objects.order_by("slug")
+
+
+def police_force_areas() -> QuerySet[PoliceForceArea]:
+    """Every force area with its region, in one query."""
+    return PoliceForceArea.objects.select_related("region").order_by("code")
+
+
+def local_authorities_current() -> QuerySet[LocalAuthority]:
+    """Current authorities (abolished ones are aliases, not places to route to), each with its
+    force area and region in the same query."""
+    return current_local_authorities().select_related("police_force_area__region").order_by("code")
 
 
 def _route_of(la: LocalAuthority, teams: dict[str, Team]) -> Route:

@@ -47,6 +47,7 @@ from tests.compliance.factories import (
     linked_investigation,
     unit_head,
 )
+from tests.factories import postcodes_load
 from tests.routes import Template, url_templates
 from workflows.channel import services as channel
 from workflows.channel.models import AgendaItem
@@ -152,6 +153,15 @@ MATRIX: dict[str, Access] = {
     "api:task-claim": scoped(None, "police"),  # already theirs: a 400 that says so
     "api:task-complete": scoped(None, "police"),
     "api:task-unclaim": scoped(None, "police adviser"),
+    # Reference data is everyone's who is signed in; the audit trail is the unit's; anyone
+    # may complain (a complaint with no answers is a 400 that says what is needed).
+    "api:region-list": page(SIGNED_IN),
+    "api:police-force-list": page(SIGNED_IN),
+    "api:local-authority-list": page(SIGNED_IN),
+    "api:postcode-detail": page(SIGNED_IN),
+    "api:audit-event-list": page(UNIT),
+    "api:audit-event-export": page(UNIT),
+    "api:complaint-create": page(None, EVERYONE),
     # The referrer's journey: their own drafts and questions only.
     "referrals:list": page("referrer", "referrer"),
     "referrals:start": page("referrer", "referrer"),
@@ -366,6 +376,7 @@ def _manchester(people: People) -> People:
 
 @pytest.fixture
 def world(people, private_storage) -> World:
+    postcodes_load()  # so the postcode lookup has NW1 2DB to answer
     provider = make_user("mentor@provider.example", Role.INTERVENTION_PROVIDER)
     other_provider = make_user("mentor@nw-provider.example", Role.INTERVENTION_PROVIDER)
     admin = make_user("admin@service.example", Role.ADMINISTRATOR)
@@ -427,6 +438,7 @@ def _values(scope: Scope, template: Template, world: World) -> dict[str, str]:
         "path": "fonts/light-94a07e06a1-v2.woff2",
         "uidb64": "MQ",
         "token": "set-password",
+        "postcode": "NW1 2DB",
         "object_id": _admin_object_id(name),
         "content_type_id": str(ContentType.objects.get_for_model(Referral).pk),
         "app_label": "referrals",

@@ -9,7 +9,6 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -19,7 +18,7 @@ from config.errors import ApplicationError
 from config.forms import posted, refused
 
 from ..forms import ComplaintForm
-from ..intake import complaint_submit
+from ..intake import ComplaintLimitReached, complaint_submit_counted
 
 logger = logging.getLogger(__name__)
 SESSION_KEY = "complaint_sent_reference"
@@ -34,26 +33,6 @@ def _unit_contact() -> dict:
 @require_GET
 def start(request: HttpRequest) -> HttpResponse:
     return render(request, "compliance/public/start.html", _unit_contact())
-
-
-class _OverLimit(Exception):
-    """The sender's address has used up its complaints for the hour."""
-
-
-def _submit_within_limit(request: HttpRequest, form: ComplaintForm, *, practitioner: bool):
-    """Record the complaint, then count it, and keep it only if the count allows it.
-
-    The count is the cache's atomic increment, taken before the complaint commits: complaints
-    sent together from one address (to different web processes) cannot all see room under the
-    limit, so exactly the limit are kept. A complaint the rules refuse is never counted.
-    """
-    with transaction.atomic():
-        complaint = complaint_submit(
-            **form.service_kwargs(), submitted_by=request.user if practitioner else None
-        )
-        if not practitioner and not throttle.complaint_admitted(request):
-            raise _OverLimit  # rolls the complaint back; nothing is sent
-    return complaint
 
 
 def _make_complaint(request: HttpRequest, *, practitioner: bool) -> HttpResponse:
@@ -76,8 +55,12 @@ def _make_complaint(request: HttpRequest, *, practitioner: bool) -> HttpResponse
             return render(request, "compliance/public/form.html", context, status=429)
         if form.is_valid():
             try:
-                complaint = _submit_within_limit(request, form, practitioner=practitioner)
-            except _OverLimit:
+                complaint = complaint_submit_counted(
+                    request=request,
+                    submitted_by=request.user if practitioner else None,
+                    **form.service_kwargs(),
+                )
+            except ComplaintLimitReached:
                 context["limited"] = True
                 return render(request, "compliance/public/form.html", context, status=429)
             except ApplicationError as exc:
