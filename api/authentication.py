@@ -8,7 +8,7 @@ from rest_framework.settings import api_settings
 from accounts.permissions import SecondFactorVerified
 
 from .models import ApiToken
-from .services import api_token_check, api_token_used
+from .services import api_scope_refused, api_token_check, api_token_refused, api_token_used
 
 INVALID_TOKEN = "The token is not valid: it may have expired or been revoked."  # noqa: S105
 
@@ -25,6 +25,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             return None
         token = api_token_check(raw.strip())
         if token is None:
+            api_token_refused(raw=raw.strip(), method=request.method, path=request.path)
             raise exceptions.AuthenticationFailed(INVALID_TOKEN)
         api_token_used(token=token, method=request.method, path=request.path)
         return token.client.user, token
@@ -54,7 +55,10 @@ class ClientScopes(permissions.BasePermission):
         wanted = getattr(view, "client_scopes", None)
         if isinstance(wanted, dict):
             wanted = wanted.get(getattr(view, "action", None))
-        return bool(wanted) and wanted in token.client.scopes
+        if wanted and wanted in token.client.scopes:
+            return True
+        api_scope_refused(token=token, scope=wanted or "", method=request.method, path=request.path)
+        return False
 
 
 class SecondFactorOrToken(SecondFactorVerified):

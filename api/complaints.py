@@ -20,7 +20,7 @@ from compliance.models import ComplaintCategory
 from workflows.complaint.forms import ComplaintForm
 from workflows.complaint.intake import ComplaintLimitReached, complaint_submit_counted
 
-from .views import _form_errors
+from .views import form_errors, invalid_answers
 
 # The page's field for automated form-fillers has no place in a JSON body.
 _NOT_TAKEN = {"leave_blank"}
@@ -123,12 +123,12 @@ class ComplaintCreate(APIView):
         blank = ComplaintForm()
         unknown = sorted(set(payload) - (blank.json_fields() - _NOT_TAKEN))
         if unknown:
-            errors = {name: ["A complaint does not take this answer"] for name in unknown}
-            return Response({**errors, "code": "invalid"}, status=status.HTTP_400_BAD_REQUEST)
+            return invalid_answers(
+                {name: ["A complaint does not take this answer"] for name in unknown}
+            )
         form = ComplaintForm(blank.data_from_json(payload))
         if not form.is_valid():
-            errors = {**_form_errors(form), "code": "invalid"}
-            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+            return invalid_answers(form_errors(form))
         try:  # ApplicationError: a 400 with the service's messages, as on the page
             complaint = complaint_submit_counted(request=request, **form.service_kwargs())
         except ComplaintLimitReached:

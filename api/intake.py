@@ -13,12 +13,16 @@ refused (422). Keys are the caller's own: two clients may use the same key.
 
 import hashlib
 import json
+from datetime import datetime, timedelta
 
 from django import forms
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
@@ -27,7 +31,7 @@ from referrals.forms import SECTIONS
 from referrals.models import Referral, ReferralStatus
 from referrals.permissions import is_referrer
 from referrals.selectors import referrals_for_referrer
-from referrals.services import DOCUMENT_SECTIONS
+from referrals.services import DOCUMENT_SECTIONS, upload_add
 from workflows.referral.intake import referral_submit_document
 
 from .models import IdempotentRequest, Scope
@@ -82,6 +86,12 @@ ReferralDocumentSerializer = type(
             allow_blank=True,
             help_text="The ONS code of the person's local authority, like E09000007. Needed "
             "only when the postcode is not known to the service.",
+        ),
+        "attachments": serializers.ListField(
+            child=serializers.UUIDField(),
+            required=False,
+            max_length=10,
+            help_text="Supporting documents: the ids of files sent first to /api/v1/uploads/.",
         ),
         "declaration_confirmed": serializers.BooleanField(
             required=False,
@@ -229,4 +239,46 @@ class ReferralViewSet(
             sections=sections,
             local_authority=data.get("local_authority") or None,
             declaration_confirmed=data.get("declaration_confirmed", False),
+            attachments=[str(upload_id) for upload_id in data.get("attachments") or []],
         )
+
+
+class UploadSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    name = serializers.CharField(source="original_name", read_only=True)
+    content_type = serializers.CharField(read_only=True)
+    size = serializers.IntegerField(read_only=True)
+    expires_at = serializers.SerializerMethodField()
+
+    def get_expires_at(self, upload) -> datetime:
+        return upload.uploaded_at + timedelta(hours=settings.UPLOAD_RETENTION_HOURS)
+
+
+class UploadRequestSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="PDF, Word, an image or plain text, up to 10MB")
+    description = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class UploadCreate(GenericAPIView):
+    """A supporting document, sent before the referral that names it in `attachments`."""
+
+    serializer_class = UploadSerializer
+    parser_classes = [MultiPartParser]
+    permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, IsReferrer]
+    client_scopes = Scope.REFERRALS_SUBMIT
+
+    @extend_schema(
+        summary="Upload a supporting document",
+        request={"multipart/form-data": UploadRequestSerializer},
+        responses={
+            201: UploadSerializer,
+            400: OpenApiResponse(description="The file was refused, as the web form refuses it."),
+        },
+    )
+    def post(self, request, format=None) -> Response:
+        upload = upload_add(
+            user=request.user,
+            uploaded_file=request.FILES.get("file"),
+            description=request.data.get("description", ""),
+        )
+        return Response(UploadSerializer(upload).data, status=status.HTTP_201_CREATED)

@@ -176,3 +176,27 @@ def api_token_used(*, token: ApiToken, method: str, path: str) -> None:
         obj=token.client,
         detail={"key_id": token.key_id, "method": method, "path": path},
     )
+
+
+def api_token_refused(*, raw: str, method: str, path: str) -> None:
+    """A bearer token that is not valid: recorded with its key id (never its secret) when it
+    has the token's shape, so a leaked, expired or guessed token shows in the trail."""
+    key_id = ""
+    if raw.startswith(ApiToken.PREFIX):
+        key_id = raw[len(ApiToken.PREFIX) :].partition("_")[0][:16]
+    audit_record(
+        action="api_client.token_refused",
+        object_type="api.apitoken",
+        object_id=key_id,
+        detail={"key_id": key_id, "method": method, "path": path},
+    )
+
+
+def api_scope_refused(*, token: ApiToken, scope: str, method: str, path: str) -> None:
+    """A client asked for what its scopes do not cover."""
+    audit_record(
+        actor=token.client.user,
+        action="api_client.scope_refused",
+        obj=token.client,
+        detail={"key_id": token.key_id, "scope": scope, "method": method, "path": path},
+    )

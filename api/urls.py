@@ -26,6 +26,7 @@ urlpatterns = [
         name="audit-event-export",
     ),
     path("v1/complaints/", complaints.ComplaintCreate.as_view(), name="complaint-create"),
+    path("v1/uploads/", intake.UploadCreate.as_view(), name="upload-create"),
     path("v1/", include(router.urls)),
     # Both refuse anyone not signed in (SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"]): the schema
     # answers 403, the docs page sends a person to sign in. The split view serves Swagger UI's

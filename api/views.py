@@ -45,13 +45,13 @@ def _record_read(request, referral: Referral, what: str) -> None:
     case_read_record(user=request.user, referral=referral, what=what, via="api")
 
 
-def _invalid(errors: dict[str, list[str]]) -> Response:
+def invalid_answers(errors: dict[str, list[str]]) -> Response:
     """A 400 problem document for answers that failed their checks; nothing was saved."""
     first = next(iter(errors.values()))[0]
     return problem(status.HTTP_400_BAD_REQUEST, detail=first, code="invalid", errors=errors)
 
 
-def _form_errors(form) -> dict[str, list[str]]:
+def form_errors(form) -> dict[str, list[str]]:
     errors = {name: [str(e) for e in messages] for name, messages in form.errors.items()}
     if errors.get("__all__"):
         errors["non_field_errors"] = errors.pop("__all__")
@@ -201,7 +201,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         body.is_valid(raise_exception=True)
         assignee = User.objects.filter(email=body.validated_data["assignee"].lower()).first()
         if assignee is None:
-            return _invalid({"assignee": ["No user has that email address"]})
+            return invalid_answers({"assignee": ["No user has that email address"]})
         services.tasks_assign(
             tasks=[task], assignee=assignee, user=request.user, reason=body.validated_data["reason"]
         )
@@ -244,8 +244,10 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         blank = step.form(task, None, request.user)
         unknown = sorted(set(payload) - blank.json_fields())
         if unknown:
-            return _invalid({name: ["This task does not take this answer"] for name in unknown})
+            return invalid_answers(
+                {name: ["This task does not take this answer"] for name in unknown}
+            )
         form = step.form(task, blank.data_from_json(payload), request.user)
         if not step_complete(step, task, request.user, form):
-            return _invalid(_form_errors(form))
+            return invalid_answers(form_errors(form))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -225,6 +225,34 @@ class Attachment(models.Model):
         return self.original_name
 
 
+def upload_path(instance: "Upload", filename: str) -> str:
+    return f"uploads/{instance.public_id}"
+
+
+class Upload(models.Model):
+    """A supporting document sent on its own (the API), before the referral that names it.
+
+    Checked on arrival exactly as an attachment is; when the referral is submitted it becomes
+    the referral's attachment (checked again, through `attachment_add`) and the upload goes.
+    Uploads never used are deleted after `UPLOAD_RETENTION_HOURS` by a beat job.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    file = models.FileField(upload_to=upload_path, max_length=255)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    description = models.CharField(max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
 class PossibleDuplicate(models.Model):
     """An earlier referral that may be about the same person. Never merged automatically."""
 

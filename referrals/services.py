@@ -8,6 +8,7 @@ which carries the page's bound form with its errors) and changes nothing.
 import hashlib
 import os
 import unicodedata
+from datetime import timedelta
 
 from django import forms
 from django.conf import settings
@@ -39,6 +40,7 @@ from .models import (
     ReferenceCounter,
     Referral,
     ReferralStatus,
+    Upload,
 )
 from .permissions import can_edit_draft, can_read_attachments, is_author, is_referrer
 from .selectors import sections_incomplete
@@ -226,6 +228,7 @@ def referral_draft_from_document(
     sections: dict[str, dict],
     local_authority: str | None = None,
     declaration_confirmed: bool = False,
+    attachments: list | tuple = (),
 ) -> Referral:
     """A whole referral at once, checked page by page by the journey's own forms: a draft
     ready to submit, or ApplicationError with every problem, each named `section.field`.
@@ -254,6 +257,8 @@ def referral_draft_from_document(
     declaration = DeclarationForm(data={"confirm": "on"} if declaration_confirmed is True else {})
     if not declaration.is_valid():
         problems.extend(("declaration_confirmed", str(m)) for m in declaration.errors["confirm"])
+    if len(attachments) > MAX_ATTACHMENTS:
+        problems.append(("attachments", f"You can upload up to {MAX_ATTACHMENTS} files"))
     if problems:
         raise ApplicationError(errors=problems, code="invalid_referral")
     referral = Referral.objects.create(created_by=user, **changes)
@@ -264,6 +269,10 @@ def referral_draft_from_document(
         role=Role.REFERRER,
         detail={"via": "api", "sections": sorted(DOCUMENT_SECTIONS)},
     )
+    refused = uploads_attach(user=user, referral=referral, upload_ids=list(attachments))
+    problems = [(f"attachments[{i}]", p) for i, p in enumerate(refused) if p is not None]
+    if problems:
+        raise ApplicationError(errors=problems, code="invalid_referral")
     return referral
 
 
@@ -273,11 +282,9 @@ def _safe_file_name(name: str) -> str:
     return name[-200:] or "file"
 
 
-def attachment_add(*, user, referral: Referral, uploaded_file, description: str = "") -> Attachment:
-    """Store a supporting document on a draft, after checking what it really is.
-
-    The file's type is read from its content; SECRET and TOP SECRET material is refused.
-    """
+def _checked_file(uploaded_file, description: str) -> tuple[str, bytes, str, str, str]:
+    """A file's safe name, content, real type, digest and description, after the checks every
+    supporting document passes (size, what it really is, no SECRET or TOP SECRET marking)."""
     limit = settings.ATTACHMENT_MAX_BYTES
     if uploaded_file is None:
         raise ApplicationError("Select a file", field="file")
@@ -302,6 +309,15 @@ def attachment_add(*, user, referral: Referral, uploaded_file, description: str 
     if marking_found(description):
         raise ApplicationError(MARKED_TEXT_MESSAGE, field="description")
     digest = hashlib.sha256(content).hexdigest()
+    return name, content, file_type.content_type, digest, description
+
+
+def attachment_add(*, user, referral: Referral, uploaded_file, description: str = "") -> Attachment:
+    """Store a supporting document on a draft, after checking what it really is.
+
+    The file's type is read from its content; SECRET and TOP SECRET material is refused.
+    """
+    name, content, content_type, digest, description = _checked_file(uploaded_file, description)
 
     stored_name = None
     try:
@@ -317,7 +333,7 @@ def attachment_add(*, user, referral: Referral, uploaded_file, description: str 
             attachment = Attachment(
                 referral=locked,
                 original_name=name,
-                content_type=file_type.content_type,
+                content_type=content_type,
                 size=len(content),
                 sha256=digest,
                 description=description[:200],
@@ -335,7 +351,7 @@ def attachment_add(*, user, referral: Referral, uploaded_file, description: str 
                     "referral": str(locked.public_id),
                     "sha256": digest,
                     "size": len(content),
-                    "content_type": file_type.content_type,
+                    "content_type": content_type,
                 },
             )
     except BaseException:
@@ -343,6 +359,78 @@ def attachment_add(*, user, referral: Referral, uploaded_file, description: str 
             default_storage.delete(stored_name)
         raise
     return attachment
+
+
+def upload_add(*, user, uploaded_file, description: str = "") -> Upload:
+    """A supporting document sent before its referral (the API), checked as an attachment."""
+    if not is_referrer(user):
+        raise PermissionDenied("Only referrers can upload supporting documents.")
+    name, content, content_type, digest, description = _checked_file(uploaded_file, description)
+    upload = Upload(
+        original_name=name,
+        content_type=content_type,
+        size=len(content),
+        sha256=digest,
+        description=description[:200],
+        uploaded_by=user,
+    )
+    upload.file.save(name, ContentFile(content), save=False)
+    try:
+        with transaction.atomic():
+            upload.save()
+            audit_record(
+                actor=user,
+                action="upload.added",
+                obj=upload,
+                role=Role.REFERRER,
+                detail={"sha256": digest, "size": len(content), "content_type": content_type},
+            )
+    except BaseException:
+        default_storage.delete(upload.file.name)
+        raise
+    return upload
+
+
+def uploads_attach(*, user, referral: Referral, upload_ids: list) -> list[str | None]:
+    """Make the user's own uploads the draft's attachments, each checked again as on the
+    pages; returns a problem (or None) per upload, in order. The uploads' files go once the
+    transaction commits."""
+    found = {
+        str(u.public_id): u
+        for u in Upload.objects.filter(uploaded_by=user, public_id__in=[str(i) for i in upload_ids])
+    }
+    problems: list[str | None] = []
+    for upload_id in upload_ids:
+        upload = found.get(str(upload_id))
+        if upload is None:
+            problems.append("There is no upload with this id (or it has expired): upload it again")
+            continue
+        with upload.file.open("rb") as stored:
+            content = stored.read()
+        try:
+            attachment_add(
+                user=user,
+                referral=referral,
+                uploaded_file=ContentFile(content, name=upload.original_name),
+                description=upload.description,
+            )
+        except ApplicationError as exc:
+            problems.append(exc.message)
+            continue
+        problems.append(None)
+        stored_name = upload.file.name
+        upload.delete()
+        transaction.on_commit(lambda name=stored_name: default_storage.delete(name))
+    return problems
+
+
+def uploads_expire(*, older_than: timedelta) -> int:
+    """Delete uploads nobody attached to a referral in time, with their files."""
+    stale = list(Upload.objects.filter(uploaded_at__lt=timezone.now() - older_than)[:500])
+    for upload in stale:
+        default_storage.delete(upload.file.name)
+        upload.delete()
+    return len(stale)
 
 
 def attachment_remove(*, user, referral: Referral, attachment_public_id) -> None:

@@ -320,7 +320,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "compliance.tasks.break_glass_revoke_expired",
         "schedule": crontab(minute="*/5"),
     },
+    "expire-unused-uploads": {
+        "task": "referrals.tasks.uploads_expire_unused",
+        "schedule": crontab(minute=20),
+    },
 }
+# Supporting documents sent through the API before their referral: deleted if unused after this.
+UPLOAD_RETENTION_HOURS = env.int("UPLOAD_RETENTION_HOURS", default=24)
 
 # The cache holds the complaint forms' rate-limit counters (django-ratelimit, compliance/
 # throttle.py). A Redis CACHE_URL shares them between every web process; the default is per

@@ -5,9 +5,12 @@ import copy
 import io
 import threading
 from datetime import timedelta
+from uuid import UUID
 
 import pytest
 from django.core.cache import cache
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection, connections
 from django.utils import timezone
@@ -18,10 +21,12 @@ from api.models import ApiClient, ApiToken, IdempotentRequest, Organisation, Sco
 from api.services import api_client_create, api_client_revoke, api_token_revoke, api_token_rotate
 from compliance.models import AuditEvent
 from notifications.models import Notification
-from referrals.models import Referral, ReferralStatus
+from referrals.models import Referral, ReferralStatus, Upload
+from referrals.tasks import uploads_expire_unused
 from tests.cases import CAMDEN, open_tasks
 from tests.clients import APIClient
 from tests.factories import postcodes_load
+from tests.referrals import files
 
 PROBLEM = "application/problem+json"
 ALL = [Scope.REFERRALS_SUBMIT, Scope.REFERRALS_READ_OWN]
@@ -99,6 +104,8 @@ def test_a_wrong_token_is_a_401_problem(school, header):
     assert response.status_code == 401 and response["Content-Type"] == PROBLEM
     assert response.json()["code"] == "authentication_failed"
     assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+    refused = AuditEvent.objects.get(action="api_client.token_refused")
+    assert refused.detail["path"] == "/api/v1/referrals/" and "wrong" not in str(refused.detail)
 
 
 def test_an_expired_token_is_refused(school, time_machine):
@@ -153,10 +160,23 @@ def test_each_endpoint_needs_its_scope(school):
 
 @pytest.mark.parametrize("path", ["/api/v1/cases/", "/api/v1/tasks/", "/api/v1/my-referrals/"])
 def test_a_token_reaches_no_endpoint_that_names_no_scope(school, path):
-    _, raw = _client(school)
+    client, raw = _client(school)
     response = _as(raw).get(path)
     assert response.status_code == 403
     assert response.json()["code"] == "permission_denied"
+    refused = AuditEvent.objects.get(action="api_client.scope_refused")
+    assert refused.object_id == str(client.public_id) and refused.detail["path"] == path
+
+
+def test_reference_data_needs_its_scope(school):
+    _, reader = _client(school, scopes=[Scope.REFERENCE_READ], name="Lookup")
+    _, submitter = _client(school, scopes=[Scope.REFERRALS_SUBMIT], name="Submitter")
+    found = _as(reader).get("/api/v1/postcodes/NW12DB/")
+    assert found.status_code == 200 and found.json()["local_authority"]["code"] == CAMDEN
+    assert _as(reader).get("/api/v1/local-authorities/").status_code == 200
+    assert _as(reader).get("/api/v1/referrals/").status_code == 403
+    assert _as(submitter).get("/api/v1/postcodes/NW12DB/").status_code == 403
+    assert _as(submitter).get("/api/v1/regions/").status_code == 403
 
 
 def test_a_client_may_read_the_schema_to_generate_its_code(school):
@@ -414,3 +434,63 @@ def test_an_administrator_makes_a_client_in_the_admin_and_sees_its_token_once(ad
     assert _as(f"prv_{token.key_id}_{raw}").get("/api/v1/referrals/").status_code == 200
     again = admin_client.get(f"/admin/api/apiclient/{client.pk}/change/").content.decode()
     assert f"prv_{token.key_id}_{raw}" not in again
+
+
+# --- Supporting documents ----------------------------------------------------------------------
+
+
+def _upload(raw: str, name: str, content: bytes, description: str = ""):
+    return _as(raw).post(
+        "/api/v1/uploads/",
+        {"file": SimpleUploadedFile(name, content), "description": description},
+        format="multipart",
+    )
+
+
+def test_a_document_uploaded_first_becomes_the_referrals_attachment(school, private_storage):
+    _, raw = _client(school)
+    uploaded = _upload(raw, "notes.pdf", files.pdf("Notes of the conversation"), "Notes")
+    assert uploaded.status_code == 201, uploaded.json()
+    body = uploaded.json()
+    assert body["name"] == "notes.pdf" and body["content_type"] == "application/pdf"
+    made = _submit(raw, _document(attachments=[body["id"]]))
+    assert made.status_code == 201, made.json()
+    referral = Referral.objects.get(public_id=made.json()["id"])
+    attachment = referral.attachments.get()
+    assert (attachment.original_name, attachment.description) == ("notes.pdf", "Notes")
+    assert attachment.file.read().startswith(b"%PDF")
+    assert not Upload.objects.exists()
+    assert AuditEvent.objects.filter(action="attachment.added").count() == 1
+
+
+def test_uploads_are_checked_as_on_the_pages(school, private_storage):
+    _, raw = _client(school)
+    refused = _upload(raw, "photo.png", files.exe())
+    assert refused.status_code == 400 and refused["Content-Type"] == PROBLEM
+    assert "must be a PDF" in refused.json()["errors"]["file"][0]
+    marked = _upload(raw, "notes.pdf", files.pdf("Notes"), "SECRET notes")
+    assert marked.status_code == 400 and "description" in marked.json()["errors"]
+    assert not Upload.objects.exists()
+    _, reader = _client(school, scopes=[Scope.REFERRALS_READ_OWN], name="Reader")
+    assert _upload(reader, "notes.pdf", files.pdf("Notes")).status_code == 403
+
+
+def test_another_clients_upload_cannot_be_attached(school, private_storage):
+    _, first = _client(school)
+    _, second = _client(school, name="Another system")
+    theirs = _upload(first, "notes.pdf", files.pdf("Notes")).json()["id"]
+    made = _submit(second, _document(attachments=[theirs]))
+    assert made.status_code == 400
+    assert made.json()["errors"]["attachments[0]"][0].startswith("There is no upload with this id")
+    assert not Referral.objects.exists() and Upload.objects.count() == 1
+
+
+def test_unused_uploads_expire(school, private_storage, time_machine):
+    _, raw = _client(school)
+    kept = _upload(raw, "kept.pdf", files.pdf("Kept")).json()["id"]
+    time_machine.move_to(timezone.now() + timedelta(hours=25))
+    fresh = _upload(raw, "fresh.pdf", files.pdf("Fresh")).json()["id"]
+    stored = Upload.objects.get(public_id=kept).file.name
+    assert uploads_expire_unused() == 1
+    assert list(Upload.objects.values_list("public_id", flat=True)) == [UUID(fresh)]
+    assert not default_storage.exists(stored)

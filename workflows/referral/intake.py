@@ -50,6 +50,7 @@ def referral_submit_document(
     sections: dict[str, dict],
     local_authority: str | None = None,
     declaration_confirmed: bool,
+    attachments: list | tuple = (),
 ) -> Referral:
     """A whole referral in one go (the API): checked by the journey's forms, then submitted
     exactly as the journey's final page submits a draft, all in one transaction."""
@@ -59,6 +60,7 @@ def referral_submit_document(
             sections=sections,
             local_authority=local_authority,
             declaration_confirmed=declaration_confirmed,
+            attachments=attachments,
         )
         return referral_submit(
             user=user, referral=draft, declaration_confirmed=declaration_confirmed
