@@ -149,6 +149,25 @@ _TASK_ID = extend_schema(
 )
 
 
+class TaskFilter(filters.FilterSet):
+    """`?owner=me`: the user's inbox (claimed by or assigned to them); `?owner=nobody`: the
+    team queue's unclaimed tasks; `stage`: one step."""
+
+    owner = filters.ChoiceFilter(
+        choices=[("me", "Mine"), ("nobody", "Not claimed")], method="by_owner"
+    )
+    stage = filters.CharFilter()
+
+    class Meta:
+        model = CaseTask
+        fields = ["owner", "stage"]
+
+    def by_owner(self, queryset, name, value):
+        if value == "me":
+            return queryset.filter(task__owner=self.request.user)
+        return queryset.filter(task__owner__isnull=True)
+
+
 @extend_schema_view(
     retrieve=_TASK_ID, claim=_TASK_ID, unclaim=_TASK_ID, assign=_TASK_ID, complete=_TASK_ID
 )
@@ -156,6 +175,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     """Open tasks of the user's teams; claim, release, assign and complete them."""
 
     serializer_class = s.TaskSerializer
+    filterset_class = TaskFilter
     lookup_value_converter = "int"  # a CaseTask's primary key is its Viewflow task's id
     # The router matches this regex: an id is 1-18 ASCII digits (it fits the 64-bit column);
     # anything else ("abc", "-1", full-width digits) is a 404 before any view runs.

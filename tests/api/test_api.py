@@ -187,3 +187,18 @@ def test_lists_page_by_cursor_newest_first(people):
     assert shown == [referral.reference for referral in reversed(submitted)]
     assert second["next"] is None
     assert client.get("/api/v1/cases/", {"cursor": "not-a-cursor"}).status_code == 404
+
+
+def test_the_inbox_and_the_unclaimed_queue(people, referral):
+    client = client_for(people.police)
+    task = open_task(referral, "police_acknowledge")
+    assert client.get("/api/v1/tasks/?owner=me").json()["results"] == []
+    unclaimed = client.get("/api/v1/tasks/?owner=nobody").json()["results"]
+    assert [t["id"] for t in unclaimed] == [task.pk]
+    assert client.post(f"/api/v1/tasks/{task.pk}/claim/").status_code == 200
+    assert [t["id"] for t in client.get("/api/v1/tasks/?owner=me").json()["results"]] == [task.pk]
+    assert client.get("/api/v1/tasks/?owner=nobody").json()["results"] == []
+    assert client_for(people.police2).get("/api/v1/tasks/?owner=me").json()["results"] == []
+    staged = client.get("/api/v1/tasks/?stage=police_acknowledge").json()["results"]
+    assert [t["id"] for t in staged] == [task.pk]
+    assert client.get("/api/v1/tasks/?owner=everyone").status_code == 400
