@@ -10,7 +10,7 @@ from accounts.permissions import SecondFactorVerified
 from .models import ApiToken
 from .services import api_scope_refused, api_token_check, api_token_refused, api_token_used
 
-INVALID_TOKEN = "The token is not valid: it may have expired or been revoked."  # noqa: S105
+INVALID_TOKEN = "The token is not valid: it may have expired or been revoked."  # noqa: S105  # nosec B105
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
