@@ -27,7 +27,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from config.forms import GovukDateField
-from referrals.forms import SECTIONS
+from referrals.forms import SECTIONS, AttachmentForm
 from referrals.models import Referral, ReferralStatus
 from referrals.permissions import is_referrer
 from referrals.selectors import referrals_for_referrer
@@ -36,6 +36,7 @@ from workflows.referral.intake import referral_submit_document
 
 from .models import IdempotentRequest, Scope
 from .serializers import MyReferralSerializer
+from .views import form_errors, invalid_answers
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 KEY_REUSED = (
@@ -276,9 +277,12 @@ class UploadCreate(GenericAPIView):
         },
     )
     def post(self, request, format=None) -> Response:
+        form = AttachmentForm(request.data, request.FILES)  # the web page's own form
+        if not form.is_valid():
+            return invalid_answers(form_errors(form))
         upload = upload_add(
             user=request.user,
-            uploaded_file=request.FILES.get("file"),
-            description=request.data.get("description", ""),
+            uploaded_file=form.cleaned_data["file"],
+            description=form.cleaned_data["description"],
         )
         return Response(UploadSerializer(upload).data, status=status.HTTP_201_CREATED)

@@ -90,6 +90,7 @@ FED_BY = {
         for name in section.form_class.base_fields
     },
     ("referrals.Attachment", "description"): (referral_forms.AttachmentForm, "description"),
+    ("referrals.Upload", "description"): (referral_forms.AttachmentForm, "description"),
     ("workflows.ClockPause", "waiting_on"): (engine_forms.PauseForm, "waiting_on"),
     ("workflows.PanelMeeting", "location"): (channel_forms.MeetingForm, "location"),
     ("workflows.Deconfliction", "trigger"): (
