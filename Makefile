@@ -87,6 +87,7 @@ format: install
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=config.settings.production SECRET_KEY=$$($(PY) -c 'import secrets;print(secrets.token_urlsafe(50))') \
 	AUDIT_CHAIN_KEY=$$($(PY) -c 'import secrets;print(secrets.token_urlsafe(48))') \
+	WEBHOOK_SECRET_KEY=$$($(PY) -c 'import secrets;print(secrets.token_urlsafe(48))') \
 	ALLOWED_HOSTS=prevent.example.gov.uk DATABASE_URL=postgres://postgres@127.0.0.1:5432/prevent \
 	CACHE_URL=redis://127.0.0.1:6379/1 \
 	$(PY) manage.py check --deploy --fail-level WARNING

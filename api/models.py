@@ -24,6 +24,18 @@ class Scope(models.TextChoices):
     REFERRALS_SUBMIT = "referrals:submit", "Submit referrals"
     REFERRALS_READ_OWN = "referrals:read-own", "Read the status of its own referrals"
     REFERENCE_READ = "reference:read", "Read reference data (regions, authorities, postcodes)"
+    WEBHOOKS_MANAGE = "webhooks:manage", "Register webhooks for its own referrals' status"
+
+
+# A client's own account is under this reserved domain (RFC 2606), which no mail reaches:
+# `api_client_create` makes it so, and a status change looks for webhooks only then.
+CLIENT_ACCOUNT_DOMAIN = "clients.invalid"
+
+
+def is_client_account(user) -> bool:
+    """Whether `user` may be an API client's account, without a query: only then is it worth
+    looking up webhooks. A person's account never is."""
+    return bool(getattr(user, "email", "")) and user.email.endswith(f"@{CLIENT_ACCOUNT_DOMAIN}")
 
 
 class Organisation(models.Model):
@@ -121,3 +133,98 @@ class IdempotentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.user_id})"
+
+
+class WebhookEvent(models.TextChoices):
+    """What a client's endpoint may hear of its own referrals: only their plain status."""
+
+    REFERRAL_SUBMITTED = "referral.submitted", "A referral was submitted"
+    REFERRAL_STATUS_CHANGED = "referral.status_changed", "A referral's status changed"
+
+
+class WebhookEndpoint(models.Model):
+    """An HTTPS address of a client's system that hears about the client's own referrals.
+
+    Its signing secret is never stored: it is derived from `secret_salt` with the service's
+    WEBHOOK_SECRET_KEY (api/webhook_services.py), shown once at registration and recomputed to
+    sign each delivery, so a copy of the database alone cannot forge a delivery.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(max_length=500)
+    secret_salt = models.CharField(max_length=64)
+    event_types = models.JSONField(default=list)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["client", "is_active"])]
+
+    def __str__(self) -> str:
+        return f"{self.url} ({self.client_id})"
+
+
+class WebhookDeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be delivered"
+    SENDING = "sending", "Being delivered"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed: retries ended"
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint, in the outbox.
+
+    Written in the transaction that changes the referral's status, so it exists if and only if
+    the change committed; delivered by Celery after commit and re-queued by a beat job. A
+    delivery is claimed ("sending", committed) before the endpoint is called. Delivery is at
+    least once: a receiver drops a `Prevent-Webhook-Id` it has already seen.
+    """
+
+    Status = WebhookDeliveryStatus
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event_type = models.CharField(max_length=40, choices=WebhookEvent.choices)
+    referral_public_id = models.UUIDField()
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    first_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_response_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # The beat job's query: due pending rows, oldest first; stale claims.
+            models.Index(fields=["status", "next_attempt_at", "created_at"]),
+            models.Index(fields=["endpoint", "-id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} to {self.endpoint_id} ({self.status})"
+
+
+class WebhookAttempt(models.Model):
+    """One try at a delivery: when, and what the endpoint answered (or why it could not)."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="tries")
+    attempted_at = models.DateTimeField()
+    response_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-attempted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} at {self.attempted_at:%Y-%m-%d %H:%M:%S}"

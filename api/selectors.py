@@ -4,7 +4,7 @@ Which cases and tasks a user may see come from the same named rules as the pages
 (workflows/engine/permissions.py).
 """
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from viewflow.workflow.models import Task
 
 from referrals.models import Referral
@@ -13,6 +13,8 @@ from workflows.engine.permissions import cases_visible_to, tasks_workable_by
 from workflows.engine.registry import step_for
 from workflows.referral.permissions import disclosures_visible
 from workflows.referral.selectors import CaseReader, case_police_records
+
+from .models import ApiClient, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
 def cases_for_user(user) -> QuerySet[Referral]:
@@ -52,3 +54,15 @@ def case_detail_records(referral: Referral, reader: CaseReader) -> dict:
         "disclosures": list(disclosures_visible(referral, reader.audiences)),
         "police": case_police_records(referral) if reader.police_records else None,
     }
+
+
+def webhook_endpoints_for_client(client: ApiClient) -> QuerySet[WebhookEndpoint]:
+    """The client's own active endpoints; anyone else's are not found."""
+    return WebhookEndpoint.objects.filter(client=client, is_active=True)
+
+
+def webhook_deliveries_for_endpoint(endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
+    """An endpoint's deliveries, newest first, each with its tries in one more query."""
+    return WebhookDelivery.objects.filter(endpoint=endpoint).prefetch_related(
+        Prefetch("tries", queryset=WebhookAttempt.objects.order_by("-attempted_at", "-pk"))
+    )

@@ -21,7 +21,7 @@ from accounts.roles import Role
 from compliance.audit import audit_record
 from config.errors import ApplicationError, Problems
 
-from .models import ApiClient, ApiToken, Organisation, Scope
+from .models import CLIENT_ACCOUNT_DOMAIN, ApiClient, ApiToken, Organisation, Scope
 
 ROTATION_OVERLAP = timedelta(days=7)
 
@@ -75,7 +75,7 @@ def api_client_create(
     problems.raise_any()
     with transaction.atomic():
         user = User.objects.create_user(
-            email=f"api-client-{secrets.token_hex(8)}@clients.invalid",
+            email=f"api-client-{secrets.token_hex(8)}@{CLIENT_ACCOUNT_DOMAIN}",
             password=None,
             full_name=f"{name} ({organisation.name})",
             organisation=organisation.name,

@@ -240,6 +240,19 @@ NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", def
 NOTIFICATION_RETRY_MAX_SECONDS = env.int("NOTIFICATION_RETRY_MAX_SECONDS", default=3600)
 # Alert the administrators when the oldest email due to be sent has waited longer than this.
 OUTBOX_ALERT_AFTER_SECONDS = env.int("OUTBOX_ALERT_AFTER_SECONDS", default=900)
+
+# API clients' webhooks (api/webhook_services.py). Each endpoint's signing secret is derived
+# from this key and the endpoint's own salt: changing the key changes every endpoint's secret.
+WEBHOOK_SECRET_KEY = env("WEBHOOK_SECRET_KEY", default="")
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+# A delivery is retried with back-off for this long after its first try, then marked failed.
+WEBHOOK_RETRY_HOURS = env.int("WEBHOOK_RETRY_HOURS", default=24)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=60)
+WEBHOOK_RETRY_MAX_SECONDS = env.int("WEBHOOK_RETRY_MAX_SECONDS", default=3600)
+# A claim older than this belongs to a worker that died: the delivery is tried again.
+WEBHOOK_SENDING_TIMEOUT = env.int("WEBHOOK_SENDING_TIMEOUT", default=600)
+# Only the test settings turn this on: http://127.0.0.1 endpoints, for a local test server.
+WEBHOOK_ALLOW_LOCAL_HTTP = False
 # Who receives the service's alerts: ADMINS=ops@example.gov.uk,oncall@example.gov.uk
 ADMINS = [(address, address) for address in env.list("ADMINS", default=[])]
 SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
@@ -307,6 +320,10 @@ CELERY_BEAT_SCHEDULE = {
     "resend-pending-notifications": {
         "task": "notifications.tasks.notifications_resend_pending",
         "schedule": 120.0,
+    },
+    "resend-pending-webhooks": {
+        "task": "api.tasks.webhooks_resend_pending",
+        "schedule": 60.0,
     },
     "alert-on-notifications": {
         "task": "notifications.tasks.notifications_alert",
@@ -421,7 +438,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # The risk ratings are one choice set, however many fields use it.
-    "ENUM_NAME_OVERRIDES": {"RatingEnum": "workflows.engine.models.Rating"},
+    "ENUM_NAME_OVERRIDES": {
+        "RatingEnum": "workflows.engine.models.Rating",
+        # The referral's status keeps the name it had before the webhooks' own statuses.
+        "StatusEnum": "referrals.models.ReferralStatus",
+        "WebhookEventEnum": "api.models.WebhookEvent",
+        "WebhookDeliveryStatusEnum": "api.models.WebhookDeliveryStatus",
+    },
 }
 
 SESSION_COOKIE_HTTPONLY = True

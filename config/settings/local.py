@@ -18,3 +18,6 @@ def _local_secret_key(name: str = "secret_key") -> str:
 
 SECRET_KEY = env("SECRET_KEY", default=None) or _local_secret_key()
 AUDIT_CHAIN_KEY = env("AUDIT_CHAIN_KEY", default=None) or _local_secret_key("audit_chain_key")
+WEBHOOK_SECRET_KEY = env("WEBHOOK_SECRET_KEY", default=None) or _local_secret_key(
+    "webhook_secret_key"
+)

@@ -12,6 +12,11 @@ if len(AUDIT_CHAIN_KEY) < 32:
     raise ImproperlyConfigured(
         "Set AUDIT_CHAIN_KEY (at least 32 characters): the audit chain is sealed with it"
     )
+WEBHOOK_SECRET_KEY = env("WEBHOOK_SECRET_KEY", default="")
+if len(WEBHOOK_SECRET_KEY) < 32:
+    raise ImproperlyConfigured(
+        "Set WEBHOOK_SECRET_KEY (at least 32 characters): webhook deliveries are signed with it"
+    )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("Set the ALLOWED_HOSTS environment variable")

@@ -7,6 +7,9 @@ from .base import DATABASES, VAR_DIR, env
 
 SECRET_KEY = env("SECRET_KEY", default="test-only-not-a-secret")  # noqa: S105
 AUDIT_CHAIN_KEY = env("AUDIT_CHAIN_KEY", default="test-only-audit-chain-key")  # noqa: S105
+WEBHOOK_SECRET_KEY = env("WEBHOOK_SECRET_KEY", default="test-only-webhook-key")  # noqa: S105
+# Webhook tests deliver to a server of their own on this machine.
+WEBHOOK_ALLOW_LOCAL_HTTP = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Throttles out of the way of tests that make many requests; the throttle tests set their own.
 REST_FRAMEWORK = {  # noqa: F405

@@ -163,6 +163,10 @@ MATRIX: dict[str, Access] = {
     "api:audit-event-list": page(UNIT),
     "api:audit-event-export": page(UNIT),
     "api:complaint-create": page(None, EVERYONE),
+    # Webhooks are an organisation's system's, by its client's token: no person has any.
+    "api:webhook-list": page("", ""),
+    "api:webhook-detail": scoped(""),
+    "api:webhook-deliveries": scoped(""),
     # The referrer's journey: their own drafts and questions only.
     "referrals:list": page("referrer", "referrer"),
     "referrals:start": page("referrer", "referrer"),

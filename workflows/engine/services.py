@@ -17,9 +17,11 @@ from django.db import transaction
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
+from api.events import webhook_events_record
+from api.models import WebhookEvent
 from config.errors import ApplicationError, PermissionDenied
 from referrals.models import Referral, ReferralStatus
-from referrals.selectors import referral_route
+from referrals.selectors import referral_plain_status, referral_route
 
 from .deadlines import deadline_for
 from .locking import case_lock, case_lock_check, task_lock
@@ -64,11 +66,18 @@ CONTINUING_OUTCOMES = frozenset({"channel", "police_led"})
 
 
 def case_status_record(*, referral: Referral, outcome: str) -> None:
-    """The case's status, derived in this one place from how it left its latest process."""
+    """The case's status, derived in this one place from how it left its latest process.
+
+    A change the referrer would see (its plain status) is told to the webhooks of the API
+    client that made the referral, in this transaction.
+    """
     continuing = outcome in CONTINUING_OUTCOMES
+    before = referral_plain_status(referral)
     referral.status = ReferralStatus.IN_PROGRESS if continuing else ReferralStatus.CLOSED
     referral.closed_at = None if continuing else timezone.now()
     referral.save(update_fields=["status", "closed_at", "updated_at"])
+    if referral_plain_status(referral) != before:
+        webhook_events_record(referral=referral, event_type=WebhookEvent.REFERRAL_STATUS_CHANGED)
 
 
 def task_referral(task) -> Referral:

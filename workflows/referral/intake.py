@@ -7,6 +7,8 @@ routing, its first tasks and its receipt are all committed together, or none of 
 
 from django.db import transaction
 
+from api.events import webhook_events_record
+from api.models import WebhookEvent
 from config.errors import ApplicationError
 from referrals.models import Referral
 from referrals.services import (
@@ -32,7 +34,8 @@ def referral_submit(*, user, referral: Referral, declaration_confirmed: bool) ->
 
     Its audit events (submitted, routed, each task opened) are appended together at the
     end, just before commit, and the receipt and the new tasks' notices are queued together,
-    in one statement (workflows/engine/writes.py).
+    in one statement (workflows/engine/writes.py). A client's referral also writes its
+    webhook events (api/events.py); a person's costs no query for them.
     """
     with transaction.atomic(), writes_together() as writes:
         submitted, _route, submitted_event = referral_submission_record(
@@ -41,6 +44,10 @@ def referral_submit(*, user, referral: Referral, declaration_confirmed: bool) ->
         writes.events.append(submitted_event)
         referral_process_start(referral=submitted, actor=user)
         writes.notices.append(referral_receipt(user=user, referral=submitted))
+        # Routed by now: the client's webhooks hear the status its referrer would see.
+        webhook_events_record(
+            referral=submitted, event_type=WebhookEvent.REFERRAL_SUBMITTED, by=user
+        )
     return submitted
 
 
