@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from . import audit, complaints, intake, reference, views, webhooks
+from . import audit, complaints, intake, reference, unit_complaints, views, webhooks
 
 app_name = "api"
 
@@ -18,6 +18,7 @@ router.register("police-force-areas", reference.PoliceForceAreaViewSet, basename
 router.register("local-authorities", reference.LocalAuthorityViewSet, basename="local-authority")
 router.register("postcodes", reference.PostcodeViewSet, basename="postcode")
 router.register("audit-events", audit.AuditEventViewSet, basename="audit-event")
+router.register("unit-complaints", unit_complaints.UnitComplaintViewSet, basename="unit-complaint")
 # An organisation's system's webhooks for its own referrals (api/webhooks.py)
 router.register("webhooks", webhooks.WebhookEndpointViewSet, basename="webhook")
 

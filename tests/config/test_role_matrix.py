@@ -143,6 +143,7 @@ MATRIX: dict[str, Access] = {
     "api:docs": page(SIGNED_IN),
     "api:referral-list": page("referrer", "referrer"),  # a POST with no body: a 400 problem
     "api:referral-detail": scoped("referrer"),
+    "api:unit-complaint-list": page(UNIT),
     "api:upload-create": action("referrer"),  # no file: a 400 problem
     "api:my-referral-list": page(SIGNED_IN),
     "api:my-referral-detail": scoped("referrer"),
