@@ -68,7 +68,8 @@ def test_a_signed_in_session_still_complains_as_the_public(people):
 def test_the_services_rules_with_the_pages_messages():
     response = _post(answers(email="", address="", consent_to_raise=None, what_happened=" "))
     assert response.status_code == 400
-    body = response.json()
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()["errors"]
     assert body["email"] == ["Enter an email address or a postal address so that we can reply"]
     assert body["consent_to_raise"] == [
         "Select whether we may raise your complaint with the organisation concerned"
@@ -80,11 +81,12 @@ def test_the_services_rules_with_the_pages_messages():
 def test_answers_the_form_cannot_read_or_does_not_take():
     unreadable = _post(answers(category="weather", email="not-an-email"))
     assert unreadable.status_code == 400
-    assert unreadable.json()["category"] == ["Select what your complaint is about"]
-    assert "correct format" in unreadable.json()["email"][0]
+    assert unreadable.json()["errors"]["category"] == ["Select what your complaint is about"]
+    assert "correct format" in unreadable.json()["errors"]["email"][0]
     unknown = _post(answers(leave_blank="", priority="high"))
     assert unknown.status_code == 400
-    assert set(unknown.json()) == {"leave_blank", "priority", "code"}
+    assert set(unknown.json()["errors"]) == {"leave_blank", "priority"}
+    assert unknown.json()["code"] == "invalid"
     assert not Complaint.objects.exists()
 
 

@@ -36,7 +36,7 @@ def _all(client: APIClient, url: str, **params) -> list[dict]:
     "url", ["/api/v1/regions/", "/api/v1/police-force-areas/", "/api/v1/local-authorities/"]
 )
 def test_reference_data_is_for_people_signed_in(db, url):
-    assert APIClient().get(url).status_code == 403
+    assert APIClient().get(url).status_code == 401
 
 
 def test_regions_and_forces_by_their_codes(api):
@@ -108,11 +108,15 @@ def test_postcode_to_local_authority(api):
 def test_postcode_refusals_say_why(api):
     scottish = api.get("/api/v1/postcodes/EH1 1YZ/")
     assert scottish.status_code == 400
-    assert scottish.json()["postcode"] == [OUT_OF_SCOPE_MESSAGE]  # the referral form's words
-    assert api.get("/api/v1/postcodes/BT1 5GS/").json()["postcode"] == [OUT_OF_SCOPE_MESSAGE]
+    assert scottish["Content-Type"] == "application/problem+json"
+    assert scottish.json()["code"] == "out_of_scope"
+    # The referral form's words.
+    assert scottish.json()["errors"]["postcode"] == [OUT_OF_SCOPE_MESSAGE]
+    northern_irish = api.get("/api/v1/postcodes/BT1 5GS/").json()
+    assert northern_irish["errors"]["postcode"] == [OUT_OF_SCOPE_MESSAGE]
     nonsense = api.get("/api/v1/postcodes/not-a-postcode/")
     assert nonsense.status_code == 400
-    assert nonsense.json()["postcode"] == ["Enter a real postcode, like SW1A 2AA"]
+    assert nonsense.json()["errors"]["postcode"] == ["Enter a real postcode, like SW1A 2AA"]
     unknown = api.get("/api/v1/postcodes/ZZ99 9ZZ/")
     assert unknown.status_code == 404
     assert "do not know which local authority" in unknown.json()["detail"]
