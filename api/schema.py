@@ -10,6 +10,7 @@ adds the ones every endpoint of a kind can give, by the rules that give them:
   without the scope, a session without its second factor, a role the endpoint refuses);
 * 404 wherever a path names an object, or a list takes a cursor (one that cannot be read);
 * 400 wherever there is a body or a filter to get wrong, or an action can be refused;
+* 415 wherever there is a body (in another format than the ones listed);
 * 429 everywhere (the throttles per client and per person, the complaints' hourly limit);
 
 and makes every 4xx's content the `Problem` component, as `application/problem+json`.
@@ -77,6 +78,14 @@ _DEFAULTS = {
         "tells which ids exist), or a cursor that cannot be read.",
         problem_document(404, detail=NOT_FOUND, code="not_found"),
     ),
+    "415": (
+        "The body is not in a format this endpoint reads (see its request's content types).",
+        problem_document(
+            415,
+            detail='Unsupported media type "text/plain" in request.',
+            code="unsupported_media_type",
+        ),
+    ),
     "422": (
         "The request was understood but cannot be carried out.",
         problem_document(422, detail="The request cannot be carried out.", code="unprocessable"),
@@ -117,6 +126,8 @@ def _statuses(method: str, operation: dict) -> set[str]:
     if any(where == "path" for where, _ in places) or ("query", "cursor") in places:
         statuses.add("404")
     filters = {name for where, name in places if where == "query"} - _PAGING
+    if "requestBody" in operation:
+        statuses.add("415")
     if "requestBody" in operation or method in ("post", "put", "patch", "delete") or filters:
         statuses.add("400")
     return statuses
