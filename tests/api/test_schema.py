@@ -62,7 +62,7 @@ def test_each_error_is_declared_where_it_can_happen(schema):
     assert responses[("get", "/api/v1/cases/")] >= {"400", "401", "403", "404"}  # filters, cursor
     assert "400" not in responses[("get", "/api/v1/regions/")]  # nothing to get wrong
     # Open to anyone: no credentials to refuse.
-    assert responses[("post", "/api/v1/complaints/")] == {"201", "400", "429"}
+    assert responses[("post", "/api/v1/complaints/")] == {"201", "400", "415", "429"}
 
 
 def test_the_examples_are_in_the_schema(schema):
