@@ -9,7 +9,8 @@ adds the ones every endpoint of a kind can give, by the rules that give them:
 * 401 and 403 wherever credentials are needed (no or a bad token or session; a token
   without the scope, a session without its second factor, a role the endpoint refuses);
 * 404 wherever a path names an object, or a list takes a cursor (one that cannot be read);
-* 400 wherever there is a body or a filter to get wrong, or an action can be refused;
+* 400 everywhere: an address or answers with characters no one can mean (config/middleware.py
+  refuses them before any view), and wherever there is a body, a filter or an action to refuse;
 * 415 wherever there is a body (in another format than the ones listed);
 * 429 everywhere (the throttles per client and per person, the complaints' hourly limit);
 
@@ -113,23 +114,18 @@ _WWW_AUTHENTICATE = {
     }
 }
 
-_PAGING = {"cursor", "page_size"}
 
-
-def _statuses(method: str, operation: dict) -> set[str]:
+def _statuses(operation: dict) -> set[str]:
     """The 4xx answers this operation can give, by the rules in the module's docstring."""
-    statuses = {"429"}
+    statuses = {"400", "429"}
     if any(requirement for requirement in operation.get("security", [])):
         statuses |= {"401", "403"}
     parameters = operation.get("parameters", [])
     places = {(parameter["in"], parameter["name"]) for parameter in parameters}
     if any(where == "path" for where, _ in places) or ("query", "cursor") in places:
         statuses.add("404")
-    filters = {name for where, name in places if where == "query"} - _PAGING
     if "requestBody" in operation:
         statuses.add("415")
-    if "requestBody" in operation or method in ("post", "put", "patch", "delete") or filters:
-        statuses.add("400")
     return statuses
 
 
@@ -159,9 +155,9 @@ def problems_declare(result: dict, generator, request, public: bool) -> dict:
     """drf-spectacular postprocessing hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"])."""
     result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     for path in result.get("paths", {}).values():
-        for method, operation in path.items():
+        for operation in path.values():
             responses = operation.setdefault("responses", {})
-            for status in _statuses(method, operation) | {
+            for status in _statuses(operation) | {
                 code for code in responses if code.startswith("4")
             }:
                 responses[status] = _problem_response(status, responses.get(status))
