@@ -229,7 +229,7 @@ class ReferralViewSet(
         """After the caller is known and allowed: a body that is not JSON is a 415, even when
         a middleware has already read a form body (DRF would then see no body at all)."""
         super().initial(request, *args, **kwargs)
-        if request.method == "POST" and not request.negotiator.select_parser(
+        if self.action == "create" and not request.negotiator.select_parser(
             request, request.parsers
         ):
             raise UnsupportedMediaType(request.content_type)
