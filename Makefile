@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
 
 .PHONY: run test install migrate demo lint format check-deploy worker beat test-postgres browsers clean \
-	audit bandit audit-dependencies lock
+	audit bandit audit-dependencies lock api-check
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,7 @@ run: demo
 
 ## test: the whole suite on SQLite (integration tests that need Redis run in CI: see .ci/run)
 test: install
-	$(BIN)/pytest -m "not integration and not browser" $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not integration and not browser and not api_check" $(PYTEST_ARGS)
 
 ## browser tests: Debian's Chromium driven by Playwright (installs chromium with apt if missing)
 browsers:
@@ -53,7 +53,12 @@ test-browser: install browsers
 test-postgres: install browsers
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/prevent} \
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/15} \
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not api_check" $(PYTEST_ARGS)
+
+## api-check: schemathesis against a live server as a school's system, a police officer, a
+## compliance officer and someone not signed in (API_CHECK_SECONDS each, 45 by default)
+api-check: install
+	$(BIN)/pytest -m api_check -rA $(PYTEST_ARGS) tests/api/test_schemathesis.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -7,6 +7,7 @@ reference, nothing more.
 """
 
 from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import Throttled
@@ -17,11 +18,13 @@ from rest_framework.views import APIView
 
 from compliance import throttle
 from compliance.models import ComplaintCategory
+from config.errors import problem_document
 from workflows.complaint.forms import ComplaintForm
 from workflows.complaint.intake import ComplaintLimitReached, complaint_submit_counted
 
 from .views import form_errors, invalid_answers
 
+_NO_REPLY = "Enter an email address or a postal address so that we can reply"
 # The page's field for automated form-fillers has no place in a JSON body.
 _NOT_TAKEN = {"leave_blank"}
 
@@ -48,16 +51,6 @@ class ComplaintReceivedSerializer(serializers.Serializer):
     reference = serializers.CharField(help_text="The complaint's public reference")
 
 
-class _FieldErrorsSerializer(serializers.Serializer):
-    """Messages by field, as the complaint form shows them."""
-
-    code = serializers.CharField(required=False)
-
-
-class _LimitSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-
-
 def _limit_message() -> str:
     return (
         "Several complaints have been sent from this internet connection in the last hour, so "
@@ -82,21 +75,18 @@ class ComplaintCreate(APIView):
         responses={
             201: ComplaintReceivedSerializer,
             400: OpenApiResponse(
-                _FieldErrorsSerializer,
+                OpenApiTypes.OBJECT,  # a Problem (api/schema.py)
                 description="Answers missing or unreadable, by field",
                 examples=[
                     OpenApiExample(
                         "No way to reply",
-                        value={
-                            "email": [
-                                "Enter an email address or a postal address so that we can reply"
-                            ],
-                            "code": "invalid",
-                        },
+                        value=problem_document(
+                            400, detail=_NO_REPLY, code="invalid", errors={"email": [_NO_REPLY]}
+                        ),
                     )
                 ],
             ),
-            429: OpenApiResponse(_LimitSerializer, description="The hour's limit is reached"),
+            429: OpenApiResponse(description="The hour's limit is reached"),
         },
         examples=[
             OpenApiExample(

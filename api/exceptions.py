@@ -10,17 +10,18 @@ Anything not found – missing, or outside the caller's reach – is the one 404
 (`config.errors.NOT_FOUND`), so the answer never tells which ids exist.
 """
 
-from http import HTTPStatus
-
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from config.errors import NOT_FOUND, ApplicationError, PermissionDenied
-
-PROBLEM_CONTENT_TYPE = "application/problem+json"
-PROBLEM_BASE = "/api/problems/"
+from config.errors import (
+    NOT_FOUND,
+    PROBLEM_CONTENT_TYPE,
+    ApplicationError,
+    PermissionDenied,
+    problem_document,
+)
 
 
 def _flatten(errors, prefix: str = "") -> dict[str, list[str]]:
@@ -49,16 +50,8 @@ def problem(
     errors: dict[str, list[str]] | None = None,
     headers: dict | None = None,
 ) -> Response:
-    """One problem document; `type` names the kind of problem (its code) under /api/problems/."""
-    body = {
-        "type": f"{PROBLEM_BASE}{code}",
-        "title": HTTPStatus(status_code).phrase,
-        "status": status_code,
-        "detail": detail,
-        "code": code,
-    }
-    if errors:
-        body["errors"] = errors
+    """A problem document as the API view's response (config.errors.problem_document)."""
+    body = problem_document(status_code, detail=detail, code=code, errors=errors)
     response = Response(body, status=status_code, headers=headers)
     response.content_type = PROBLEM_CONTENT_TYPE
     return response

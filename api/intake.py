@@ -20,9 +20,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import APIException, UnsupportedMediaType, ValidationError
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
@@ -167,6 +167,8 @@ class ReferralViewSet(
 
     serializer_class = MyReferralSerializer
     permission_classes = [*api_settings.DEFAULT_PERMISSION_CLASSES, IsReferrer]
+    # A referral is a nested document, which only JSON can carry (a form body is a 415).
+    parser_classes = [JSONParser]
     lookup_field = "public_id"
     lookup_value_converter = "uuid"
     client_scopes = {
@@ -232,6 +234,15 @@ class ReferralViewSet(
             )
             return _replay(record, digest)
         return Response(MyReferralSerializer(record.referral).data, status=status.HTTP_201_CREATED)
+
+    def initial(self, request, *args, **kwargs) -> None:
+        """After the caller is known and allowed: a body that is not JSON is a 415, even when
+        a middleware has already read a form body (DRF would then see no body at all)."""
+        super().initial(request, *args, **kwargs)
+        if self.action == "create" and not request.negotiator.select_parser(
+            request, request.parsers
+        ):
+            raise UnsupportedMediaType(request.content_type)
 
     def _submit(self, data: dict) -> Referral:
         sections = {name: dict(data.get(name) or {}) for name in DOCUMENT_SECTIONS}

@@ -21,8 +21,10 @@ from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config.errors import problem_document
 from regions.models import CTRegion, LocalAuthority, PoliceForceArea
 from regions.selectors import (
+    OUT_OF_SCOPE_MESSAGE,
     local_authorities_current,
     local_authority_for_postcode,
     normalise_postcode,
@@ -71,17 +73,6 @@ class LocalAuthoritySerializer(serializers.ModelSerializer):
 class PostcodeSerializer(serializers.Serializer):
     postcode = serializers.CharField(read_only=True, help_text="Normalised, e.g. 'SW1A 2AA'")
     local_authority = LocalAuthoritySerializer(read_only=True)
-
-
-class _ErrorSerializer(serializers.Serializer):
-    """A refusal: the message, by field, and what kind of refusal it is."""
-
-    postcode = serializers.ListField(child=serializers.CharField(), required=False)
-    code = serializers.CharField()
-
-
-class _DetailSerializer(serializers.Serializer):
-    detail = serializers.CharField()
 
 
 # --- Filters ----------------------------------------------------------------------------------
@@ -201,23 +192,34 @@ class PostcodeViewSet(viewsets.GenericViewSet):
         responses={
             200: PostcodeSerializer,
             400: OpenApiResponse(
-                _ErrorSerializer,
+                OpenApiTypes.OBJECT,  # a Problem (api/schema.py)
                 description="Not shaped like a UK postcode, or outside England and Wales",
                 examples=[
                     OpenApiExample(
                         "In Scotland",
-                        value={
-                            "postcode": [
-                                "This service covers England and Wales only. Referrals about "
-                                "people in Scotland or Northern Ireland go to Police Scotland "
-                                "or the PSNI."
-                            ],
-                            "code": "out_of_scope",
-                        },
+                        value=problem_document(
+                            400,
+                            detail=OUT_OF_SCOPE_MESSAGE,
+                            code="out_of_scope",
+                            errors={"postcode": [OUT_OF_SCOPE_MESSAGE]},
+                        ),
                     )
                 ],
             ),
-            404: OpenApiResponse(_DetailSerializer, description="Not in the postcode directory"),
+            404: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="Not in the postcode directory",
+                examples=[
+                    OpenApiExample(
+                        "Not in the directory",
+                        value=problem_document(
+                            404,
+                            detail=PostcodeUnknown.default_detail,
+                            code=PostcodeUnknown.default_code,
+                        ),
+                    )
+                ],
+            ),
         },
         examples=[
             OpenApiExample(

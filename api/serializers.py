@@ -31,6 +31,7 @@ class MyReferralSerializer(serializers.ModelSerializer):
     class Meta:
         model = Referral
         fields = ["id", "reference", "status", "created_at", "submitted_at"]
+        read_only_fields = fields
 
     def get_status(self, referral) -> str:
         return referral_plain_status(referral).label
@@ -38,9 +39,14 @@ class MyReferralSerializer(serializers.ModelSerializer):
 
 class CaseSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
-    local_authority = serializers.CharField(source="local_authority.name", default=None)
-    region = serializers.CharField(source="region.name", default=None)
-    outcome = serializers.CharField(source="process.outcome", default="")
+    # Null until the referral is routed to an authority (and so to a region).
+    local_authority = serializers.CharField(
+        source="local_authority.name", default=None, allow_null=True, read_only=True
+    )
+    region = serializers.CharField(
+        source="region.name", default=None, allow_null=True, read_only=True
+    )
+    outcome = serializers.CharField(source="process.outcome", default="", read_only=True)
     person_name = serializers.CharField(read_only=True)
     is_under_18 = serializers.BooleanField(read_only=True)
 
@@ -59,6 +65,7 @@ class CaseSerializer(serializers.ModelSerializer):
             "person_name",
             "is_under_18",
         ]
+        read_only_fields = fields
 
 
 class DisclosureSerializer(serializers.ModelSerializer):
@@ -214,6 +221,7 @@ class CaseDetailSerializer(CaseSerializer):
             "referrer_sector",
             "disclosures",
         ]
+        read_only_fields = fields
 
     @extend_schema_field(DisclosureSerializer(many=True))
     def get_disclosures(self, referral) -> list:
@@ -229,6 +237,7 @@ class PoliceCaseDetailSerializer(CaseDetailSerializer):
     class Meta(CaseDetailSerializer.Meta):
         ref_name = "PoliceCaseDetail"
         fields = CaseDetailSerializer.Meta.fields + ["police_records"]
+        read_only_fields = fields
 
     @extend_schema_field(PoliceRecordsSerializer)
     def get_police_records(self, referral) -> dict:
@@ -241,7 +250,9 @@ class TaskSerializer(serializers.ModelSerializer):
     case_reference = serializers.CharField(source="referral.reference", read_only=True)
     title = serializers.SerializerMethodField()
     team = serializers.CharField(source="team.name", read_only=True)
-    owner = serializers.EmailField(source="task.owner.email", default=None, read_only=True)
+    owner = serializers.EmailField(
+        source="task.owner.email", default=None, allow_null=True, read_only=True
+    )
     status = serializers.CharField(source="task.status", read_only=True)
 
     class Meta:
@@ -259,6 +270,7 @@ class TaskSerializer(serializers.ModelSerializer):
             "overdue",
             "created_at",
         ]
+        read_only_fields = fields
 
     def get_title(self, case_task) -> str:
         return str(case_task.task.flow_task.task_title or case_task.stage)

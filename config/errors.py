@@ -6,9 +6,31 @@ Bad input is never a 500.
 """
 
 from collections.abc import Iterable
+from http import HTTPStatus
 
 # The one answer to an object that is missing or outside the user's reach (pages and API).
 NOT_FOUND = "Not found."
+
+# Every 4xx from the API is an RFC 9457 problem document (api/exceptions.py), including the
+# answers Django gives before any API view runs (config/views.py, config/middleware.py).
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_BASE = "/api/problems/"
+
+
+def problem_document(
+    status: int, *, detail: str, code: str, errors: dict[str, list[str]] | None = None
+) -> dict:
+    """One problem document; `type` names the kind of problem (its code) under /api/problems/."""
+    body = {
+        "type": f"{PROBLEM_BASE}{code}",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if errors:
+        body["errors"] = errors
+    return body
 
 
 class ApplicationError(Exception):

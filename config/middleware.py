@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterable, Iterator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from .errors import PROBLEM_CONTENT_TYPE, problem_document
+
 PATH_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 TEXT_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|[\ud800-\udfff]")
 BAD_REQUEST_MESSAGE = (
@@ -35,7 +37,11 @@ def is_api(request: HttpRequest) -> bool:
 def bad_request(request: HttpRequest, message: str = BAD_REQUEST_MESSAGE) -> HttpResponse:
     """The one answer to input that cannot be read: JSON for the API, a GOV.UK page otherwise."""
     if is_api(request):
-        return JsonResponse({"detail": message, "code": "bad_request"}, status=400)
+        return JsonResponse(
+            problem_document(400, detail=message, code="bad_request"),
+            status=400,
+            content_type=PROBLEM_CONTENT_TYPE,
+        )
     return render(request, "400.html", {"message": message}, status=400)
 
 

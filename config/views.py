@@ -13,13 +13,17 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.views import defaults
 
-from .errors import NOT_FOUND
+from .errors import NOT_FOUND, PROBLEM_CONTENT_TYPE, problem_document
 from .middleware import bad_request, is_api
 
 
 def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
     if is_api(request):
-        return JsonResponse({"detail": NOT_FOUND}, status=404)
+        return JsonResponse(
+            problem_document(404, detail=NOT_FOUND, code="not_found"),
+            status=404,
+            content_type=PROBLEM_CONTENT_TYPE,
+        )
     return defaults.page_not_found(request, exception)
 
 

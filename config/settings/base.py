@@ -430,6 +430,13 @@ API_TOKEN_LIFETIME_DAYS = env.int("API_TOKEN_LIFETIME_DAYS", default=365)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Prevent referrals API",
     "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
+    # Each error answer is the RFC 9457 `Problem`, declared once for every endpoint it can
+    # come from (api/schema.py); the enum hook is drf-spectacular's default one.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.problems_declare",
+    ],
     "SERVE_INCLUDE_SCHEMA": False,
     # The schema describes every endpoint and field: only for people who have signed in.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],

@@ -149,5 +149,6 @@ def test_everyone_else_is_refused_and_the_refusal_recorded(people, events, who):
 
 
 def test_signed_out_is_refused(db):
+    """No credentials: the API's 401, which says how to authenticate."""
     assert APIClient().get(LIST).status_code == 401
     assert APIClient().get(EXPORT).status_code == 401

@@ -280,6 +280,16 @@ def test_a_badly_typed_document_is_a_problem_too(school):
     assert not Referral.objects.exists()
 
 
+def test_a_referral_is_only_read_as_json(school):
+    """Its sections are nested objects, which a form body cannot carry (the schema says so)."""
+    _, raw = _client(school)
+    response = _as(raw).post("/api/v1/referrals/", {"declaration_confirmed": "true"})
+    assert response.status_code == 415, response.content
+    assert response["Content-Type"] == PROBLEM
+    assert response.json()["code"] == "unsupported_media_type"
+    assert not Referral.objects.exists()
+
+
 def test_marked_text_is_refused_as_on_the_pages(school):
     _, raw = _client(school)
     response = _submit(raw, _document(concern__narrative="Report marked TOP SECRET attached"))

@@ -68,6 +68,7 @@ def test_a_signed_in_session_still_complains_as_the_public(people):
 def test_the_services_rules_with_the_pages_messages():
     response = _post(answers(email="", address="", consent_to_raise=None, what_happened=" "))
     assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
     body = response.json()["errors"]
     assert body["email"] == ["Enter an email address or a postal address so that we can reply"]
     assert body["consent_to_raise"] == [
@@ -85,6 +86,7 @@ def test_answers_the_form_cannot_read_or_does_not_take():
     unknown = _post(answers(leave_blank="", priority="high"))
     assert unknown.status_code == 400
     assert set(unknown.json()["errors"]) == {"leave_blank", "priority"}
+    assert unknown.json()["code"] == "invalid"
     assert not Complaint.objects.exists()
 
 

@@ -108,12 +108,12 @@ def test_postcode_to_local_authority(api):
 def test_postcode_refusals_say_why(api):
     scottish = api.get("/api/v1/postcodes/EH1 1YZ/")
     assert scottish.status_code == 400
-    assert scottish.json()["errors"]["postcode"] == [
-        OUT_OF_SCOPE_MESSAGE
-    ]  # the referral form's words
-    assert api.get("/api/v1/postcodes/BT1 5GS/").json()["errors"]["postcode"] == [
-        OUT_OF_SCOPE_MESSAGE
-    ]
+    assert scottish["Content-Type"] == "application/problem+json"
+    assert scottish.json()["code"] == "out_of_scope"
+    # The referral form's words.
+    assert scottish.json()["errors"]["postcode"] == [OUT_OF_SCOPE_MESSAGE]
+    northern_irish = api.get("/api/v1/postcodes/BT1 5GS/").json()
+    assert northern_irish["errors"]["postcode"] == [OUT_OF_SCOPE_MESSAGE]
     nonsense = api.get("/api/v1/postcodes/not-a-postcode/")
     assert nonsense.status_code == 400
     assert nonsense.json()["errors"]["postcode"] == ["Enter a real postcode, like SW1A 2AA"]

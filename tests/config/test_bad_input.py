@@ -16,6 +16,15 @@ from tests.clients import APIClient
 from workflows.referral import services
 from workflows.referral.models import CaseNote
 
+# The one 404 answer, whether Django's URL resolver or an API view gives it.
+NOT_FOUND_PROBLEM = {
+    "type": "/api/problems/not_found",
+    "title": "Not Found",
+    "status": 404,
+    "detail": NOT_FOUND,
+    "code": "not_found",
+}
+
 
 def api_client(user) -> APIClient:
     client = APIClient()
@@ -79,7 +88,8 @@ def test_the_api_refuses_control_characters_and_half_surrogates_with_json(people
         f"/api/v1/tasks/{task.pk}/complete/", body, content_type="application/json"
     )
     assert response.status_code == 400
-    assert response.json()["code"] == "bad_request"
+    assert response["Content-Type"] == "application/problem+json"
+    assert json.loads(response.content)["code"] == "bad_request"
     assert AuditEvent.objects.count() == before
 
 
@@ -102,7 +112,8 @@ def test_the_api_answers_404_to_a_task_id_that_is_not_one(people, referral, task
             f"/api/v1/tasks/{task_id}/{action}/", body, format="json"
         )
         assert response.status_code == 404
-        assert response.json() == {"detail": NOT_FOUND}
+        assert response["Content-Type"] == "application/problem+json"
+        assert json.loads(response.content) == NOT_FOUND_PROBLEM
 
 
 @pytest.mark.parametrize("path", ["tasks/{}/", "tasks/{}/pause/", "channel/meetings/{}/"])
@@ -186,10 +197,11 @@ def _without_csrf(response) -> str:
     return re.sub(r'name="csrfmiddlewaretoken" value="\w+"', "", response.content.decode())
 
 
-def test_an_address_the_api_does_not_have_is_a_json_404(people):
+def test_an_address_the_api_does_not_have_is_the_apis_own_404_problem(people):
     response = api_client(people.police).get("/api/v1/no-such-thing/")
     assert response.status_code == 404
-    assert json.loads(response.content) == {"detail": NOT_FOUND}
+    assert response["Content-Type"] == "application/problem+json"
+    assert json.loads(response.content) == NOT_FOUND_PROBLEM
 
 
 def test_an_overlong_answer_beside_valid_ones_is_a_field_error(client, people, referral):
