@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config import task_ids as ids
 from referrals.models import Referral
 from referrals.selectors import referral_plain_status
 from workflows.engine.models import CaseTask
@@ -244,8 +245,21 @@ class PoliceCaseDetailSerializer(CaseDetailSerializer):
         return PoliceRecordsSerializer(self.context["police"]).data
 
 
+@extend_schema_field(
+    {"type": "string", "pattern": f"^{ids.PATTERN}$", "example": "tsk_4svxzb6uptnfk"}
+)
+class TaskIdField(serializers.Field):
+    """A task's opaque API id (api/ids.py), never its database number."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value: int) -> str:
+        return ids.task_api_id(value)
+
+
 class TaskSerializer(serializers.ModelSerializer):
-    id = serializers.IntegerField(source="task_id", read_only=True)
+    id = TaskIdField(source="task_id")
     case = serializers.UUIDField(source="referral.public_id", read_only=True)
     case_reference = serializers.CharField(source="referral.reference", read_only=True)
     title = serializers.SerializerMethodField()

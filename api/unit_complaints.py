@@ -15,10 +15,11 @@ from compliance.models import Complaint, ComplaintStatus
 from workflows.complaint.selectors import complaints_open_steps
 
 from .audit import ComplianceOfficer
+from .serializers import TaskIdField
 
 
 class OpenStepSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="pk", help_text="The task id to complete the step with")
+    id = TaskIdField(source="pk", help_text="The task id to complete the step with")
     stage = serializers.CharField(source="flow_task.name")
     title = serializers.SerializerMethodField()
     owner = serializers.EmailField(source="owner.email", default=None, allow_null=True)
@@ -76,7 +77,12 @@ class UnitComplaintFilter(filters.FilterSet):
                     "respond_overdue": False,
                     "investigator": None,
                     "open_steps": [
-                        {"id": 4711, "stage": "triage", "title": "Triage", "owner": None}
+                        {
+                            "id": "tsk_4svxzb6uptnfk",
+                            "stage": "triage",
+                            "title": "Triage",
+                            "owner": None,
+                        }
                     ],
                 },
                 response_only=True,

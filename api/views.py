@@ -26,6 +26,7 @@ from accounts.models import User
 from compliance.audit import audit_record
 from compliance.selectors import break_glass_active
 from compliance.services import case_read_record
+from config import task_ids as ids
 from config.errors import PermissionDenied
 from referrals.models import Referral, ReferralStatus
 from referrals.selectors import referrals_for_referrer
@@ -145,8 +146,23 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
 
 _TASK_ID = extend_schema(
-    parameters=[OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)]
+    parameters=[
+        OpenApiParameter(
+            "id",
+            {"type": "string", "pattern": f"^{ids.PATTERN}$"},
+            OpenApiParameter.PATH,
+            description="The task's API id, as the task list gives it (tsk_...)",
+        )
+    ]
 )
+
+
+def _task_pk(api_id) -> int:
+    """The task behind an API id; anything that is not one is the one 404."""
+    pk = ids.task_pk(api_id)
+    if pk is None:
+        raise Http404
+    return pk
 
 
 class TaskFilter(filters.FilterSet):
@@ -176,10 +192,9 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     serializer_class = s.TaskSerializer
     filterset_class = TaskFilter
-    lookup_value_converter = "int"  # a CaseTask's primary key is its Viewflow task's id
-    # The router matches this regex: an id is 1-18 ASCII digits (it fits the 64-bit column);
-    # anything else ("abc", "-1", full-width digits) is a 404 before any view runs.
-    lookup_value_regex = "[0-9]{1,18}"
+    # Tasks are addressed by their opaque API id (api/ids.py); the router matches its shape,
+    # so anything else is a 404 before any view runs.
+    lookup_value_regex = ids.PATTERN
     cursor_ordering = "pk"  # oldest first (api/pagination.py)
     # The router also routes `.json` suffixes, whose `format` every action must accept.
 
@@ -188,10 +203,17 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             return CaseTask.objects.none()
         return open_tasks_for_user(self.request.user)
 
+    def get_object(self):
+        case_task = self.get_queryset().filter(pk=_task_pk(self.kwargs["pk"])).first()
+        if case_task is None:
+            raise Http404
+        self.check_object_permissions(self.request, case_task)
+        return case_task
+
     def _task(self, pk):
         if self.action == "unclaim" or self.action == "assign":
             # Advisers steer tasks that are not their own team's: an open task they may see.
-            task = task_for_user(self.request.user, int(pk))
+            task = task_for_user(self.request.user, _task_pk(pk))
             if task is None or not task.case.is_open:
                 raise Http404
             return task
@@ -256,7 +278,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None, format=None):
         """Complete a task of any process through its step: the body is the step's answers."""
-        task = task_to_complete(request.user, int(pk))
+        task = task_to_complete(request.user, _task_pk(pk))
         if task is None:
             raise Http404
         step = step_for(task)

@@ -15,6 +15,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from config.task_ids import task_pk
+
 from .services import access_refused
 
 logger = logging.getLogger(__name__)
@@ -50,6 +52,15 @@ GUARDED_URLS = dict.fromkeys(AUDIT_TRAIL_URLS, ("audit_trail", "events"))
 NOT_OBJECT_PARAMETERS = {"slug", "step", "format", "path", "uidb64", "token", "postcode"}
 
 
+def _object_key(name: str, value, match) -> str:
+    """The object's key as the pages name it: an API task id is turned back into the task's
+    number, so a refusal on the page and on the API count as the same task."""
+    if name == "pk" and "api" in match.namespaces:
+        pk = task_pk(str(value))
+        return str(pk) if pk is not None else str(value)
+    return str(value)
+
+
 def refused_object(request: HttpRequest) -> tuple[str, str, dict[str, str]] | None:
     """The case object a request asked for: (kind, key, every object the URL names), or None.
 
@@ -66,7 +77,9 @@ def refused_object(request: HttpRequest) -> tuple[str, str, dict[str, str]] | No
     if "api" in match.namespaces:
         declared.update(API_OBJECT_PARAMETERS)
     objects = {
-        declared[name]: str(value) for name, value in match.kwargs.items() if name in declared
+        declared[name]: _object_key(name, value, match)
+        for name, value in match.kwargs.items()
+        if name in declared
     }
     if not objects:
         return None

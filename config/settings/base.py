@@ -425,6 +425,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
 }
+# The key behind tasks' opaque API ids (config/task_ids.py); derived from SECRET_KEY when unset.
+# Set it once and keep it: a new key gives every task a new API id.
+API_ID_KEY = env("API_ID_KEY", default="")
 # How long a new API client token lasts before it must be rotated.
 API_TOKEN_LIFETIME_DAYS = env.int("API_TOKEN_LIFETIME_DAYS", default=365)
 SPECTACULAR_SETTINGS = {

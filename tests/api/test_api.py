@@ -3,6 +3,7 @@
 import pytest
 
 from compliance.models import AuditEvent
+from config.task_ids import task_api_id
 from tests.cases import error_summary, open_task, open_tasks, submit_referral
 from tests.clients import APIClient
 from workflows.models import Deconfliction, SafeguardingChecks
@@ -79,20 +80,24 @@ def test_tasks_are_the_teams_own(people, referral):
 def test_claim_and_complete_through_the_api(people, referral):
     client = client_for(people.police)
     task = open_task(referral, "police_acknowledge")
-    claimed = client.post(f"/api/v1/tasks/{task.pk}/claim/")
+    claimed = client.post(f"/api/v1/tasks/{task_api_id(task.pk)}/claim/")
     assert claimed.status_code == 200 and claimed.json()["owner"] == people.police.email
-    again = client_for(people.police2).post(f"/api/v1/tasks/{task.pk}/claim/")
+    again = client_for(people.police2).post(f"/api/v1/tasks/{task_api_id(task.pk)}/claim/")
     assert again.status_code == 400
     assert "already been claimed" in again.json()["errors"]["non_field_errors"][0]
-    assert client.post(f"/api/v1/tasks/{task.pk}/complete/", {}).status_code == 204
+    assert client.post(f"/api/v1/tasks/{task_api_id(task.pk)}/complete/", {}).status_code == 204
     deconfliction = open_task(referral, "police_deconfliction")
     bad = client.post(
-        f"/api/v1/tasks/{deconfliction.pk}/complete/", {"outcome": "maybe"}, format="json"
+        f"/api/v1/tasks/{task_api_id(deconfliction.pk)}/complete/",
+        {"outcome": "maybe"},
+        format="json",
     )
     assert bad.status_code == 400 and "outcome" in bad.json()["errors"]
     assert not Deconfliction.objects.exists()
     good = client.post(
-        f"/api/v1/tasks/{deconfliction.pk}/complete/", {"outcome": "no_conflict"}, format="json"
+        f"/api/v1/tasks/{task_api_id(deconfliction.pk)}/complete/",
+        {"outcome": "no_conflict"},
+        format="json",
     )
     assert good.status_code == 204
     assert "police_gateway_checks" in open_tasks(referral)
@@ -107,7 +112,7 @@ def test_completing_a_task_answers_every_problem_at_once_as_the_page_does(people
         summary="Held",
     )
     task = open_task(referral, "la_safeguarding_checks")
-    url = f"/api/v1/tasks/{task.pk}/complete/"
+    url = f"/api/v1/tasks/{task_api_id(task.pk)}/complete/"
     partly = {"social_care": "Not known", "domestic_abuse_notes": " "}
     response = client_for(people.la).post(url, partly, format="json")
     assert response.status_code == 400
@@ -133,10 +138,10 @@ def test_outsiders_cannot_claim_complete_or_assign(people, referral):
     task = open_task(referral, "police_acknowledge")
     for who in ("la", "police_other_region", "referrer", "compliance"):
         client = client_for(getattr(people, who))
-        assert client.post(f"/api/v1/tasks/{task.pk}/claim/").status_code == 404
-        assert client.post(f"/api/v1/tasks/{task.pk}/complete/", {}).status_code == 404
+        assert client.post(f"/api/v1/tasks/{task_api_id(task.pk)}/claim/").status_code == 404
+        assert client.post(f"/api/v1/tasks/{task_api_id(task.pk)}/complete/", {}).status_code == 404
         assigned = client.post(
-            f"/api/v1/tasks/{task.pk}/assign/", {"assignee": people.police.email}
+            f"/api/v1/tasks/{task_api_id(task.pk)}/assign/", {"assignee": people.police.email}
         )
         assert assigned.status_code == 404
     assert open_task(referral, "police_acknowledge").owner is None
@@ -145,11 +150,12 @@ def test_outsiders_cannot_claim_complete_or_assign(people, referral):
 def test_adviser_assigns_through_the_api(people, referral):
     task = open_task(referral, "la_acknowledge")
     response = client_for(people.adviser).post(
-        f"/api/v1/tasks/{task.pk}/assign/", {"assignee": people.la2.email, "reason": "Cover"}
+        f"/api/v1/tasks/{task_api_id(task.pk)}/assign/",
+        {"assignee": people.la2.email, "reason": "Cover"},
     )
     assert response.status_code == 200 and response.json()["owner"] == people.la2.email
     wrong_team = client_for(people.adviser).post(
-        f"/api/v1/tasks/{task.pk}/assign/", {"assignee": people.police.email}
+        f"/api/v1/tasks/{task_api_id(task.pk)}/assign/", {"assignee": people.police.email}
     )
     assert wrong_team.status_code == 400 and "assignee" in wrong_team.json()["errors"]
 
@@ -194,11 +200,13 @@ def test_the_inbox_and_the_unclaimed_queue(people, referral):
     task = open_task(referral, "police_acknowledge")
     assert client.get("/api/v1/tasks/?owner=me").json()["results"] == []
     unclaimed = client.get("/api/v1/tasks/?owner=nobody").json()["results"]
-    assert [t["id"] for t in unclaimed] == [task.pk]
-    assert client.post(f"/api/v1/tasks/{task.pk}/claim/").status_code == 200
-    assert [t["id"] for t in client.get("/api/v1/tasks/?owner=me").json()["results"]] == [task.pk]
+    assert [t["id"] for t in unclaimed] == [task_api_id(task.pk)]
+    assert client.post(f"/api/v1/tasks/{task_api_id(task.pk)}/claim/").status_code == 200
+    assert [t["id"] for t in client.get("/api/v1/tasks/?owner=me").json()["results"]] == [
+        task_api_id(task.pk)
+    ]
     assert client.get("/api/v1/tasks/?owner=nobody").json()["results"] == []
     assert client_for(people.police2).get("/api/v1/tasks/?owner=me").json()["results"] == []
     staged = client.get("/api/v1/tasks/?stage=police_acknowledge").json()["results"]
-    assert [t["id"] for t in staged] == [task.pk]
+    assert [t["id"] for t in staged] == [task_api_id(task.pk)]
     assert client.get("/api/v1/tasks/?owner=everyone").status_code == 400

@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import User
+from config.task_ids import task_pk
 from referrals.models import Referral, ReferralStatus
 from tests.clients import APIClient, Client
 
@@ -70,7 +71,7 @@ def test_every_demo_user_sees_the_same_cases_and_tasks_in_the_api_as_in_the_page
         listed = _api_ids(api, "/api/v1/cases/", "id") or set()
         assert listed == opened, user.email
         page_tasks = _page_task_ids(client)
-        api_tasks = _api_ids(api, "/api/v1/tasks/", "id")
-        assert (api_tasks or set()) == (page_tasks or set()), user.email
+        api_tasks = {str(task_pk(i)) for i in _api_ids(api, "/api/v1/tasks/", "id") or set()}
+        assert api_tasks == (page_tasks or set()), user.email
         checked += bool(opened) + bool(page_tasks)
     assert checked >= 10  # the comparison was about something for many of them

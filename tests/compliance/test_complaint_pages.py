@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from compliance.models import Complaint, ComplaintLetter, ComplaintReview, ComplaintStatus
+from config.task_ids import task_api_id
 from tests.clients import APIClient
 from tests.compliance.factories import (
     ComplianceOfficerFactory,
@@ -262,7 +263,9 @@ def test_the_api_answers_every_problem_as_the_page_does(client, answers, expecte
     complaint = ReceivedComplaintFactory()
     officer = ComplianceOfficerFactory()
     task = complaint_open_task(complaint, "triage")
-    response = _api(officer).post(f"/api/v1/tasks/{task.pk}/complete/", answers, format="json")
+    response = _api(officer).post(
+        f"/api/v1/tasks/{task_api_id(task.pk)}/complete/", answers, format="json"
+    )
     assert response.status_code == 400
     api_errors = response.json()["errors"]
 
@@ -286,7 +289,7 @@ def test_the_api_completes_the_step_once_the_answers_are_right():
     officer = ComplianceOfficerFactory()
     task = complaint_open_task(complaint, "triage")
     response = _api(officer).post(
-        f"/api/v1/tasks/{task.pk}/complete/",
+        f"/api/v1/tasks/{task_api_id(task.pk)}/complete/",
         {"in_scope": True, "rationale": "About a referral."},
         format="json",
     )

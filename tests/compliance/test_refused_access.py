@@ -20,6 +20,7 @@ from compliance.middleware import (
 )
 from compliance.models import AuditEvent, RefusedAccess
 from compliance.services import access_refused
+from config.task_ids import task_api_id
 from tests.cases import open_task
 from tests.clients import APIClient
 from tests.compliance.factories import (
@@ -141,8 +142,8 @@ def _case_urls(referral, people):
         ("get", "/channel/interventions/999999/sessions/new/", "intervention", "999999"),
         ("get", f"/channel/cases/{case}/interventions/new/", "referral", case),
         ("get", f"/api/v1/cases/{case}/", "referral", case),
-        ("post", f"/api/v1/tasks/{task.pk}/claim/", "task", str(task.pk)),
-        ("post", f"/api/v1/tasks/{task.pk}/complete/", "task", str(task.pk)),
+        ("post", f"/api/v1/tasks/{task_api_id(task.pk)}/claim/", "task", str(task.pk)),
+        ("post", f"/api/v1/tasks/{task_api_id(task.pk)}/complete/", "task", str(task.pk)),
     ]
 
 
@@ -167,10 +168,10 @@ def test_every_refused_page_and_endpoint_is_recorded(people, referral, outsider)
 def test_a_page_and_the_api_name_method_and_status(people, referral, outsider):
     client = _client(outsider)
     task = open_task(referral, "police_acknowledge")
-    assert client.post(f"/api/v1/tasks/{task.pk}/unclaim/").status_code == 404
+    assert client.post(f"/api/v1/tasks/{task_api_id(task.pk)}/unclaim/").status_code == 404
     event = _refusals().get()
     assert event.detail["method"] == "POST"
-    assert event.detail["path"] == f"/api/v1/tasks/{task.pk}/unclaim/"
+    assert event.detail["path"] == f"/api/v1/tasks/{task_api_id(task.pk)}/unclaim/"
     assert event.detail["status"] == 404
     assert client.get(f"/tasks/{task.pk}/").status_code == 404
     refusal = RefusedAccess.objects.get()

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from compliance.models import AuditEvent
 from config.errors import NOT_FOUND
+from config.task_ids import task_api_id
 from tests.cases import error_summary, open_task
 from tests.clients import APIClient
 from workflows.referral import services
@@ -85,7 +86,7 @@ def test_the_api_refuses_control_characters_and_half_surrogates_with_json(people
     task = open_task(referral, "police_acknowledge")
     before = AuditEvent.objects.count()
     response = api_client(people.police).post(
-        f"/api/v1/tasks/{task.pk}/complete/", body, content_type="application/json"
+        f"/api/v1/tasks/{task_api_id(task.pk)}/complete/", body, content_type="application/json"
     )
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
@@ -96,7 +97,9 @@ def test_the_api_refuses_control_characters_and_half_surrogates_with_json(people
 def test_unreadable_json_is_the_apis_own_400(people, referral):
     task = open_task(referral, "police_acknowledge")
     response = api_client(people.police).post(
-        f"/api/v1/tasks/{task.pk}/complete/", "{not json", content_type="application/json"
+        f"/api/v1/tasks/{task_api_id(task.pk)}/complete/",
+        "{not json",
+        content_type="application/json",
     )
     assert response.status_code == 400
 
@@ -104,7 +107,10 @@ def test_unreadable_json_is_the_apis_own_400(people, referral):
 # --- Ids that are not ids ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("task_id", ["abc", "-1", "1.5", "１２", "9" * 19, "9" * 40, "\u202e12"])
+@pytest.mark.parametrize(
+    "task_id",
+    ["abc", "-1", "1.5", "１２", "9" * 19, "9" * 40, "\u202e12", "12", "tsk_", "tsk_aaaaaaaaaaaa"],
+)
 @pytest.mark.parametrize("action", ["claim", "unclaim", "assign", "complete"])
 def test_the_api_answers_404_to_a_task_id_that_is_not_one(people, referral, task_id, action):
     for body in ({"assignee": None}, {"assignee": True}, {}):
@@ -127,7 +133,7 @@ def test_the_api_assignee_must_be_an_email_address(people, referral):
     task = open_task(referral, "police_acknowledge")
     for assignee in (None, True, 12, ["a@b.c"]):
         response = api_client(people.adviser).post(
-            f"/api/v1/tasks/{task.pk}/assign/", {"assignee": assignee}, format="json"
+            f"/api/v1/tasks/{task_api_id(task.pk)}/assign/", {"assignee": assignee}, format="json"
         )
         assert response.status_code == 400, assignee
         assert "assignee" in response.json()["errors"]
@@ -139,7 +145,7 @@ def test_the_api_assignment_reason_has_the_pages_limit_and_never_reaches_the_aud
     task = open_task(referral, "police_acknowledge")
     before = AuditEvent.objects.count()
     response = api_client(people.adviser).post(
-        f"/api/v1/tasks/{task.pk}/assign/",
+        f"/api/v1/tasks/{task_api_id(task.pk)}/assign/",
         {"assignee": people.police.email, "reason": "x" * 2_000_000},
         format="json",
     )
@@ -151,7 +157,7 @@ def test_the_api_assignment_reason_has_the_pages_limit_and_never_reaches_the_aud
 def test_a_two_megabyte_note_is_refused_by_the_api(people, referral):
     task = open_task(referral, "police_acknowledge")
     response = api_client(people.police).post(
-        f"/api/v1/tasks/{task.pk}/complete/", {"note": "n" * 2_000_000}, format="json"
+        f"/api/v1/tasks/{task_api_id(task.pk)}/complete/", {"note": "n" * 2_000_000}, format="json"
     )
     assert response.status_code == 400
     assert response.json()["errors"]["note"] == ["Notes must be 10,000 characters or fewer"]
@@ -165,13 +171,13 @@ def test_a_missing_task_and_one_out_of_reach_get_the_same_404(people, referral):
     task = open_task(referral, "police_acknowledge")
     outsider = api_client(people.police_other_region)
     for action in ("claim", "unclaim", "assign", "complete"):
-        missing = outsider.post(f"/api/v1/tasks/999999/{action}/", {}, format="json")
-        hidden = outsider.post(f"/api/v1/tasks/{task.pk}/{action}/", {}, format="json")
+        missing = outsider.post(f"/api/v1/tasks/{task_api_id(999999)}/{action}/", {}, format="json")
+        hidden = outsider.post(f"/api/v1/tasks/{task_api_id(task.pk)}/{action}/", {}, format="json")
         assert missing.status_code == hidden.status_code == 404, action
         assert missing.content == hidden.content, action
     missing, hidden = (
-        outsider.get("/api/v1/tasks/999999/"),
-        outsider.get(f"/api/v1/tasks/{task.pk}/"),
+        outsider.get(f"/api/v1/tasks/{task_api_id(999999)}/"),
+        outsider.get(f"/api/v1/tasks/{task_api_id(task.pk)}/"),
     )
     assert missing.status_code == hidden.status_code == 404
     assert missing.content == hidden.content
@@ -211,7 +217,7 @@ def test_an_overlong_answer_beside_valid_ones_is_a_field_error(client, people, r
     task = open_task(referral, "police_deconfliction")
     answers = {"outcome": "no_conflict", "notes": "n" * 10_001}
     response = api_client(people.police).post(
-        f"/api/v1/tasks/{task.pk}/complete/", answers, format="json"
+        f"/api/v1/tasks/{task_api_id(task.pk)}/complete/", answers, format="json"
     )
     assert response.status_code == 400
     assert response.json()["errors"]["notes"] == ["Notes must be 10,000 characters or fewer"]

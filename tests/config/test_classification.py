@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from compliance.models import Complaint
 from config.classification import MARKED_TEXT_MESSAGE, marking_found, refuse_classified
+from config.task_ids import task_api_id
 from tests.cases import error_summary, open_task
 from tests.clients import APIClient
 from tests.compliance.factories import InvestigatingComplaintFactory
@@ -99,7 +100,7 @@ def test_the_api_refuses_a_marked_answer_with_the_same_message(people, referral)
     client.force_authenticate(people.police)
     task = open_task(referral, "police_deconfliction")
     response = client.post(
-        f"/api/v1/tasks/{task.pk}/complete/",
+        f"/api/v1/tasks/{task_api_id(task.pk)}/complete/",
         {"outcome": "no_conflict", "notes": "S E C R E T source"},
         format="json",
     )
@@ -113,7 +114,7 @@ def test_the_api_refuses_a_marked_assignment_reason(people, referral):
     client = APIClient()
     client.force_authenticate(people.adviser)
     response = client.post(
-        f"/api/v1/tasks/{task.pk}/assign/",
+        f"/api/v1/tasks/{task_api_id(task.pk)}/assign/",
         {"assignee": people.police.email, "reason": "Top Secret cover"},
         format="json",
     )

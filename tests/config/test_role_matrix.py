@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.roles import Role
+from config.task_ids import task_api_id
 from referrals import services as referral_services
 from referrals.forms import SECTIONS
 from referrals.models import PossibleDuplicate, Referral
@@ -332,7 +333,7 @@ def _scope(people: People, la_code: str, officer, provider, *, approve: bool) ->
     values = {
         "public_id": str(submitted.public_id),
         "task_pk": str(task.pk),
-        "pk": str(task.pk),
+        "pk": task_api_id(task.pk),  # the API addresses tasks by their API id
         "duplicate_pk": str(duplicate.pk),
         "meeting_pk": str(AgendaItem.objects.get(referral=support).meeting_id),
         "intervention_pk": str(intervention.pk),

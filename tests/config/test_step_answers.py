@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from config.classification import MARKED_TEXT_MESSAGE
 from config.forms import GovukDateField
+from config.task_ids import task_api_id
 from tests.cases import make_chair
 from tests.clients import APIClient
 from tests.compliance.factories import InvestigatingComplaintFactory
@@ -54,7 +55,7 @@ def _worker(step, task, people):
 
 
 def _try_every_text_answer(client, task, form, answers) -> None:
-    url = f"/api/v1/tasks/{task.pk}/complete/"
+    url = f"/api/v1/tasks/{task_api_id(task.pk)}/complete/"
     for name, field in form.fields.items():
         if type(field) is not forms.CharField or name not in answers:
             continue
@@ -87,7 +88,9 @@ def _walk(open_tasks, people, *, limit: int = 40) -> set[str]:
             answers = _plausible(form)
             _try_every_text_answer(client, task, form, answers)
             tried.add(stage)
-            response = client.post(f"/api/v1/tasks/{task.pk}/complete/", answers, format="json")
+            response = client.post(
+                f"/api/v1/tasks/{task_api_id(task.pk)}/complete/", answers, format="json"
+            )
             progressed |= response.status_code == 204
         if not progressed:
             break

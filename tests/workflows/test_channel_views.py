@@ -13,6 +13,7 @@ from viewflow.workflow.timers import fire_due_timers
 
 from accounts.models import User
 from accounts.roles import Role
+from config.task_ids import task_api_id
 from referrals.models import InformationRequest, Referral
 from tests.cases import (
     adopt,
@@ -962,7 +963,7 @@ def test_add_an_intervention_page_shows_every_missing_answer(client, people, in_
 def api_complete(user, task, body):
     client = APIClient()
     client.force_authenticate(user)
-    return client.post(f"/api/v1/tasks/{task.pk}/complete/", body, format="json")
+    return client.post(f"/api/v1/tasks/{task_api_id(task.pk)}/complete/", body, format="json")
 
 
 def test_api_adoption_answers_400_with_every_message(chair, at_channel):

@@ -16,6 +16,7 @@ from guardian.shortcuts import assign_perm
 from accounts.roles import Role
 from compliance.models import AuditEvent
 from config.errors import ApplicationError, PermissionDenied
+from config.task_ids import task_api_id
 from tests.cases import (
     ALL_CLEAR,
     POLICE_ONLY,
@@ -438,12 +439,14 @@ def test_the_page_and_the_api_list_the_sharing_problems_with_the_rest(client, pe
     response = client.post(f"/tasks/{task.pk}/", {"share_summary": "Known locally"})
     assert error_summary(response) == expected
     api = _api(people.police).post(
-        f"/api/v1/tasks/{task.pk}/complete/", {"share_summary": "Known locally"}, format="json"
+        f"/api/v1/tasks/{task_api_id(task.pk)}/complete/",
+        {"share_summary": "Known locally"},
+        format="json",
     )
     assert api.status_code == 400
     assert api.json()["errors"] == expected
     refused_basis = _api(people.police).post(
-        f"/api/v1/tasks/{task.pk}/complete/",
+        f"/api/v1/tasks/{task_api_id(task.pk)}/complete/",
         {"summary": "Gathered", "share_summary": "Known", "share_with": "all_partners"}
         | {"share_basis": "because_we_can"},
         format="json",

@@ -5,6 +5,7 @@ import pytest
 from viewflow.workflow.models import Task
 
 from compliance.models import ComplaintStatus
+from config.task_ids import task_api_id
 from regions.models import Team
 from tests.cases import error_summary, open_task, refer_to_channel, services_team_add
 from tests.clients import APIClient, Client
@@ -44,18 +45,22 @@ def test_every_human_node_has_exactly_one_entry(flow_class):
 def test_api_completes_a_referral_task_with_the_page_validation(people, referral):
     task = open_task(referral, "police_acknowledge")
     assert (
-        api(people.police).post(f"/api/v1/tasks/{task.pk}/complete/", {}, format="json").status_code
+        api(people.police)
+        .post(f"/api/v1/tasks/{task_api_id(task.pk)}/complete/", {}, format="json")
+        .status_code
         == 204
     )
     task = open_task(referral, "police_deconfliction")
-    refused = api(people.police).post(f"/api/v1/tasks/{task.pk}/complete/", {}, format="json")
+    refused = api(people.police).post(
+        f"/api/v1/tasks/{task_api_id(task.pk)}/complete/", {}, format="json"
+    )
     page = _page_errors(people.police, task)
     assert refused.status_code == 400
     assert page == {"outcome": ["Select the outcome of the deconfliction check"]}
     assert refused.json()["errors"] == page
     assert not Deconfliction.objects.filter(referral=referral).exists()
     done = api(people.police).post(
-        f"/api/v1/tasks/{task.pk}/complete/",
+        f"/api/v1/tasks/{task_api_id(task.pk)}/complete/",
         {"outcome": "no_conflict", "notes": "No live investigation"},
         format="json",
     )
@@ -67,7 +72,7 @@ def test_api_completes_a_referral_task_with_the_page_validation(people, referral
 def test_api_refuses_answers_the_step_does_not_take(people, referral):
     task = open_task(referral, "police_acknowledge")
     response = api(people.police).post(
-        f"/api/v1/tasks/{task.pk}/complete/", {"outcome": "channel"}, format="json"
+        f"/api/v1/tasks/{task_api_id(task.pk)}/complete/", {"outcome": "channel"}, format="json"
     )
     assert response.status_code == 400
     assert "outcome" in response.json()["errors"]
@@ -80,14 +85,14 @@ def test_api_completes_a_channel_task_as_its_page_does(people, referral):
     task = open_task(referral, "adoption_decision")
     # A panel member who is not the chair is refused by the service, as on the page.
     refused = api(people.panel).post(
-        f"/api/v1/tasks/{task.pk}/complete/",
+        f"/api/v1/tasks/{task_api_id(task.pk)}/complete/",
         {"adopt": True, "rationale": "Meets the vulnerability criteria"},
         format="json",
     )
     assert refused.status_code == 404
     assert not ChannelDecision.objects.filter(referral=referral).exists()
     done = api(people.la).post(
-        f"/api/v1/tasks/{task.pk}/complete/",
+        f"/api/v1/tasks/{task_api_id(task.pk)}/complete/",
         {"adopt": True, "rationale": "Meets the vulnerability criteria"},
         format="json",
     )
@@ -101,16 +106,16 @@ def test_api_completes_a_complaint_step_and_only_for_the_unit(people, db):
     officer = ComplianceOfficerFactory()
     task = complaint_open_task(complaint, "triage")
     outsider = api(people.police).post(
-        f"/api/v1/tasks/{task.pk}/complete/", {"in_scope": False}, format="json"
+        f"/api/v1/tasks/{task_api_id(task.pk)}/complete/", {"in_scope": False}, format="json"
     )
     assert outsider.status_code == 404
     missing = api(officer).post(
-        f"/api/v1/tasks/{task.pk}/complete/", {"in_scope": False}, format="json"
+        f"/api/v1/tasks/{task_api_id(task.pk)}/complete/", {"in_scope": False}, format="json"
     )
     assert missing.status_code == 400
     assert missing.json()["errors"]["rationale"] == ["Give the reason for your decision"]
     done = api(officer).post(
-        f"/api/v1/tasks/{task.pk}/complete/",
+        f"/api/v1/tasks/{task_api_id(task.pk)}/complete/",
         {
             "in_scope": False,
             "rationale": "About a private employer, not the Prevent duty",

@@ -25,6 +25,7 @@ from viewflow.workflow.models import Task
 
 from accounts.models import User
 from accounts.roles import Role
+from config.task_ids import task_api_id
 from referrals.models import Attachment, PossibleDuplicate, Referral
 from regions.models import LocalAuthority
 from regions.selectors import route_local_authority
@@ -177,7 +178,7 @@ def _pages(referral: Referral) -> list[str]:
         urls += [
             reverse(f"workflows:{name}", args=[task_id]) for name in ("task", "pause", "resume")
         ]
-        urls.append(f"/api/v1/tasks/{task_id}/")
+        urls.append(f"/api/v1/tasks/{task_api_id(task_id)}/")
         if case_task.task.flow_task.flow_class is ChannelFlow:
             urls.append(reverse("channel:task", args=[task_id]))
     if hasattr(referral, "channel_process"):
@@ -213,7 +214,7 @@ def _actions(referral: Referral) -> list[str]:
     for task_id in sample:
         urls += [reverse(f"workflows:{name}", args=[task_id]) for name in ("claim", "unclaim")]
         urls += [
-            f"/api/v1/tasks/{task_id}/{name}/"
+            f"/api/v1/tasks/{task_api_id(task_id)}/{name}/"
             for name in ("claim", "unclaim", "assign", "complete")
         ]
     return urls

@@ -14,6 +14,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from compliance.models import AuditEvent
+from config.task_ids import task_api_id
 from referrals.models import PossibleDuplicate
 from regions.models import LocalAuthority
 from tests.cases import (
@@ -538,7 +539,9 @@ def test_an_empty_task_lists_every_problem_at_once_on_the_page_and_in_the_api(
     assert page == EVERY_PROBLEM[stage]
     api = APIClient()
     api.force_authenticate(user)
-    answers = _api_errors(api.post(f"/api/v1/tasks/{task.pk}/complete/", data, format="json"))
+    answers = _api_errors(
+        api.post(f"/api/v1/tasks/{task_api_id(task.pk)}/complete/", data, format="json")
+    )
     assert answers == page
     assert model.objects.filter(referral=referral).count() == before
     assert Task.objects.get(pk=task.pk).status != STATUS.DONE
@@ -559,7 +562,9 @@ def test_a_partly_answered_threshold_decision_lists_the_rest_at_once(as_user, pe
     api = APIClient()
     api.force_authenticate(people.police)
     refused = api.post(
-        f"/api/v1/tasks/{task.pk}/complete/", {"ideological_element": True}, format="json"
+        f"/api/v1/tasks/{task_api_id(task.pk)}/complete/",
+        {"ideological_element": True},
+        format="json",
     )
     assert _api_errors(refused) == expected
     assert not ThresholdDecision.objects.filter(referral=referral).exists()
@@ -577,7 +582,9 @@ def test_a_pursue_outcome_lists_every_missing_handover_answer(as_user, people, r
     assert error_summary(response) == expected
     api = APIClient()
     api.force_authenticate(people.police)
-    refused = api.post(f"/api/v1/tasks/{task.pk}/complete/", {"outcome": "pursue"}, format="json")
+    refused = api.post(
+        f"/api/v1/tasks/{task_api_id(task.pk)}/complete/", {"outcome": "pursue"}, format="json"
+    )
     assert _api_errors(refused) == expected
     assert not OutcomeDecision.objects.filter(referral=referral).exists()
 
@@ -1124,7 +1131,7 @@ def test_an_answer_that_cannot_be_read_shows_beside_the_rules_other_findings(
     assert page["summary"] == ["Summarise the discussion with the referrer"]
     api = APIClient()
     api.force_authenticate(people.la)
-    url = f"/api/v1/tasks/{task.pk}/complete/"
+    url = f"/api/v1/tasks/{task_api_id(task.pk)}/complete/"
     answers = _api_errors(api.post(url, {"held_on": "2026-02-31"}, format="json"))
     assert answers == page
     assert not InitialDiscussion.objects.filter(referral=referral).exists()
