@@ -174,6 +174,9 @@ def world(regions_loaded, settings, tmp_path):
             "/password-reset/",
             "/complaints/",
             "/complaints/new/",
+            "/accessibility/",
+            "/privacy/",
+            "/cookies/",
         ],
     )
 
