@@ -1,6 +1,7 @@
 """What the signed-in user's roles and teams put in the navigation and on the home page."""
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
 from .roles import Role
@@ -33,3 +34,40 @@ def navigation(request: HttpRequest) -> dict:
     if getattr(request, "second_factor_pending", None):
         return {"nav": {"pending": True}}
     return {"nav": SimpleLazyObject(lambda: _navigation(user))}
+
+
+# Pages for anyone, signed in or not: they look public, with no staff marking, and the
+# service name in their header leads to the public start page rather than to signing in.
+PUBLIC_PAGES = {
+    "compliance:complaint_start",
+    "compliance:complaint_public",
+    "compliance:complaint_sent",
+    "referrals:start",
+    "accessibility",
+    "privacy",
+    "cookies",
+}
+COMPLAINT_PAGES = {
+    "compliance:complaint_start",
+    "compliance:complaint_public",
+    "compliance:complaint_sent",
+}
+
+
+def page_audience(request: HttpRequest) -> dict:
+    """`staff_page`: whether the page shows the OFFICIAL-SENSITIVE classification banner,
+    which is for the pages of people signed in to work on cases, never for a public page or
+    one shown to someone not (or not yet fully) signed in. `service_url`: where the header's
+    service name leads."""
+    match = getattr(request, "resolver_match", None)
+    name = match.view_name if match else ""
+    user = getattr(request, "user", None)
+    signed_in = bool(user and user.is_authenticated) and not getattr(
+        request, "second_factor_pending", False
+    )
+    public = name in PUBLIC_PAGES
+    if name in COMPLAINT_PAGES or (public and not signed_in):
+        service_url = reverse("compliance:complaint_start")
+    else:
+        service_url = "/"
+    return {"staff_page": signed_in and not public, "service_url": service_url}

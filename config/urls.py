@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from config import views
 from config.converters import converters_register
 
 converters_register()  # before the `include`s below read the URL configurations that use them
@@ -21,6 +22,9 @@ urlpatterns = [
         ),
         name="assets",
     ),
+    path("accessibility/", views.accessibility, name="accessibility"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("cookies/", views.cookies, name="cookies"),
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
     path("referrals/", include("referrals.urls")),

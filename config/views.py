@@ -1,4 +1,5 @@
-"""The site's answers to a missing page and to a request that cannot be read.
+"""The site's answers to a missing page and to a request that cannot be read; and the pages
+every footer links to (accessibility statement, privacy notice, cookies), open to everyone.
 
 Under `/api/` they are JSON, as every other API answer is; elsewhere the GOV.UK pages. A missing
 object and one outside the user's reach get the same answer (`NOT_FOUND`), so a 404 never tells
@@ -8,10 +9,13 @@ which ids exist.
 import logging
 import sys
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.template import loader
 from django.views import defaults
+from django.views.decorators.http import require_GET
 
 from .errors import NOT_FOUND, PROBLEM_CONTENT_TYPE, problem_document
 from .middleware import bad_request, is_api
@@ -64,3 +68,24 @@ def server_error(request: HttpRequest) -> HttpResponse:
         logger.warning("Database unavailable: %s: %s", type(failure).__name__, failure)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+def _public_page(template: str):
+    @require_GET
+    def view(request: HttpRequest) -> HttpResponse:
+        return render(
+            request,
+            template,
+            {
+                "support_email": settings.SUPPORT_EMAIL,
+                "session_hours": settings.SESSION_COOKIE_AGE // 3600,
+                "idle_minutes": settings.SESSION_IDLE_TIMEOUT,
+            },
+        )
+
+    return view
+
+
+accessibility = _public_page("pages/accessibility.html")
+privacy = _public_page("pages/privacy.html")
+cookies = _public_page("pages/cookies.html")

@@ -86,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
+                "accounts.context_processors.page_audience",
             ],
         },
     },
@@ -358,6 +359,9 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+
+# Where the accessibility statement and the privacy notice send people with a problem.
+SUPPORT_EMAIL = env("SUPPORT_EMAIL", default="support@prevent.example.gov.uk")
 
 # Standards and Compliance Unit.
 COMPLAINTS_UNIT_EMAIL = env("COMPLAINTS_UNIT_EMAIL", default="complaints@prevent.example.gov.uk")

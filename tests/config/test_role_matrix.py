@@ -137,6 +137,10 @@ MATRIX: dict[str, Access] = {
     "password_reset_confirm": page(EVERYONE, EVERYONE),
     "password_reset_complete": page(EVERYONE, EVERYONE),
     "healthz": page(EVERYONE),
+    # The pages every footer links to.
+    "accessibility": page(EVERYONE),
+    "privacy": page(EVERYONE),
+    "cookies": page(EVERYONE),
     "assets": page(EVERYONE, EVERYONE),
     # The API: lists are filtered to what each may see; objects answer 404 out of scope.
     "api:api-root": page(SIGNED_IN),
