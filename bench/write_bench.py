@@ -55,6 +55,7 @@ def _environment(database_url: str, broker: str, port: int) -> dict[str, str]:
         "CELERY_BROKER_URL": broker,
         "SECRET_KEY": os.environ.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
         "AUDIT_CHAIN_KEY": os.environ.get("BENCH_AUDIT_CHAIN_KEY") or secrets.token_urlsafe(40),
+        "WEBHOOK_SECRET_KEY": os.environ.get("BENCH_WEBHOOK_KEY") or secrets.token_urlsafe(48),
         "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/12"),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "False",  # plain HTTP on loopback: no proxy terminating TLS
