@@ -42,7 +42,7 @@ from .models import ApiClient, WebhookAttempt, WebhookDelivery, WebhookEndpoint,
 
 logger = logging.getLogger(__name__)
 Status = WebhookDelivery.Status
-SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
+SECRET_PREFIX = "whsec_"  # noqa: S105  # nosec B105 - a prefix, not a secret
 ERROR_MAX_LENGTH = 2000
 RESEND_BATCH = 1000
 MAX_ENDPOINTS_PER_CLIENT = 10

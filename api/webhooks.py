@@ -82,7 +82,7 @@ EXAMPLE_CREATED = {
     "url": "https://safeguarding.example-academy.example/prevent-hooks",
     "event_types": ["referral.status_changed", "referral.submitted"],
     "created_at": "2026-12-01T09:30:00Z",
-    "secret": "whsec_…",
+    "secret": "whsec_…",  # nosec B105 - an example, not a secret
 }
 
 
