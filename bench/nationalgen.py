@@ -64,7 +64,7 @@ from viewflow.workflow.models import Process, Task  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from accounts.roles import Role  # noqa: E402
-from compliance.audit import GENESIS_HASH, canonical_detail, chain_keys  # noqa: E402
+from compliance.audit import GENESIS_HASH, HASHED_FIELDS, canonical_detail, chain_keys  # noqa: E402
 from compliance.audit import _link as audit_link  # noqa: E402
 from compliance.models import (  # noqa: E402
     AuditEvent,
@@ -666,18 +666,7 @@ class NationalHistory:
         self.t_audit = Table(
             AuditEvent,
             [
-                "sequence",
-                "occurred_at",
-                "actor_id",
-                "actor_email",
-                "actor_role",
-                "action",
-                "object_type",
-                "object_id",
-                "case_reference",
-                "team",
-                "reason",
-                "detail",
+                *HASHED_FIELDS,
                 "prev_hash",
                 "hash",
                 "key_id",

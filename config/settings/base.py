@@ -403,7 +403,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Organisations' systems: bearer tokens of their API clients (api/models.py).
         "api.authentication.ApiTokenAuthentication",
-        # People: the session they signed in to the pages with.
+        # People: their sign-in to the pages (with its second factor).
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
